@@ -1,0 +1,21 @@
+//! Latchkey's whole schema. The server applies it at start-up; the same migrations serve
+//! SQLite and PostgreSQL, so every column uses types both spell the same way.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_users;
+mod m20261123_000002_create_redeemed_tokens;
+#[cfg(feature = "testing")]
+pub mod test_database;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_users::Migration),
+            Box::new(m20261123_000002_create_redeemed_tokens::Migration),
+        ]
+    }
+}

@@ -1,0 +1,67 @@
+//! Throwaway databases for tests (feature `testing`): each test gets its own, migrated.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+
+use crate::Migrator;
+
+/// Set (by `.ci/run`) to a PostgreSQL database the tests may create schemas in.
+pub const POSTGRES_URL_VAR: &str = "LATCHKEY_TEST_POSTGRES_URL";
+
+/// A migrated database that lives as long as this value (SQLite files are deleted on drop;
+/// PostgreSQL schemas stay inside the per-run database that CI drops).
+pub struct TestDatabase {
+    pub db: DatabaseConnection,
+    pub url: String,
+    file: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("t{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A fresh SQLite file in WAL mode, as the server uses it.
+pub async fn sqlite() -> Result<TestDatabase, DbErr> {
+    let file = std::env::temp_dir().join(format!("latchkey-{}.db", unique_name()));
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let db = Database::connect(ConnectOptions::new(url.clone())).await?;
+    db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+    Migrator::up(&db, None).await?;
+    Ok(TestDatabase { db, url, file: Some(file) })
+}
+
+/// A fresh schema in the PostgreSQL database named by [`POSTGRES_URL_VAR`], or `None` when
+/// the variable is unset. In CI (`CI=true`) an unset variable is an error: a suite that
+/// cannot run must not pass silently.
+pub async fn postgres() -> Result<Option<TestDatabase>, DbErr> {
+    let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            return Err(DbErr::Custom(format!("{POSTGRES_URL_VAR} must be set in CI")));
+        }
+        return Ok(None);
+    };
+    let schema = unique_name();
+    let admin = Database::connect(url.as_str()).await?;
+    admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await?;
+    admin.close().await?;
+    let mut options = ConnectOptions::new(url.clone());
+    options.set_schema_search_path(schema);
+    let db = Database::connect(options).await?;
+    Migrator::up(&db, None).await?;
+    Ok(Some(TestDatabase { db, url, file: None }))
+}

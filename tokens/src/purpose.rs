@@ -1,0 +1,149 @@
+//! What a token is for, and the rules that come with it.
+
+use std::time::Duration;
+
+/// A token's purpose (its scope): a name, a max-age, single-use on or off, and whether
+/// redeeming it signs someone in.
+///
+/// The name is bound into the MAC through a per-purpose key (see [`crate::KeyRing`]), so a
+/// token minted for one purpose never verifies for another, even though the purpose is not
+/// written in the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purpose {
+    name: &'static str,
+    max_age: Option<Duration>,
+    single_use: bool,
+    signs_in: bool,
+}
+
+/// Why a purpose's rules were refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PurposeError {
+    /// Single-use rows can only be purged once the token has expired; without a max-age the
+    /// table of redeemed tokens would grow for ever.
+    SingleUseNeedsMaxAge(&'static str),
+    /// The MAC covers whole seconds; anything shorter would expire on issue.
+    MaxAgeUnderOneSecond(&'static str),
+}
+
+impl std::fmt::Display for PurposeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SingleUseNeedsMaxAge(name) => {
+                write!(f, "purpose `{name}` is single-use and so needs a finite max-age")
+            }
+            Self::MaxAgeUnderOneSecond(name) => {
+                write!(f, "purpose `{name}` needs a max-age of at least one second")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PurposeError {}
+
+impl Purpose {
+    /// Defines a purpose. Checked at compile time when used in a `const`.
+    ///
+    /// # Panics
+    /// When the rules are inconsistent (see [`PurposeError`]); use [`Purpose::with_max_age`]
+    /// for values that come from configuration.
+    pub const fn new(
+        name: &'static str,
+        max_age: Option<Duration>,
+        single_use: bool,
+        signs_in: bool,
+    ) -> Self {
+        match Self::check(name, max_age, single_use) {
+            Ok(()) => Self { name, max_age, single_use, signs_in },
+            Err(_) => panic!("inconsistent purpose: single-use needs a max-age of at least 1 s"),
+        }
+    }
+
+    const fn check(
+        name: &'static str,
+        max_age: Option<Duration>,
+        single_use: bool,
+    ) -> Result<(), PurposeError> {
+        match max_age {
+            None if single_use => Err(PurposeError::SingleUseNeedsMaxAge(name)),
+            Some(age) if age.as_secs() == 0 => Err(PurposeError::MaxAgeUnderOneSecond(name)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The same purpose with another max-age, as configured by the operator.
+    pub fn with_max_age(self, max_age: Option<Duration>) -> Result<Self, PurposeError> {
+        Self::check(self.name, max_age, self.single_use)?;
+        Ok(Self { max_age, ..self })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// How long a token stays valid after it was issued; `None` means until revoked.
+    pub fn max_age(&self) -> Option<Duration> {
+        self.max_age
+    }
+
+    /// Whether a token may be redeemed only once (tracked by the `store` feature).
+    pub fn single_use(&self) -> bool {
+        self.single_use
+    }
+
+    /// Whether redeeming a token of this purpose starts a session for its subject.
+    pub fn signs_in(&self) -> bool {
+        self.signs_in
+    }
+}
+
+const MINUTE: u64 = 60;
+const DAY: u64 = 24 * 60 * MINUTE;
+
+/// The emailed sign-in link: short-lived because mailboxes leak, single-use because links
+/// get forwarded and replayed.
+pub const LOGIN: Purpose = Purpose::new("login", Some(Duration::from_secs(15 * MINUTE)), true, true);
+
+/// A link to one report, mailed to its owner. It does not sign in: emails get forwarded,
+/// and the reader should see that report and nothing else.
+pub const REPORT: Purpose = Purpose::new("report", Some(Duration::from_secs(3 * DAY)), false, false);
+
+/// A guest's read-only link to one share. Its lifetime and revocation live on the share
+/// row, which the owner controls, so the token itself does not expire.
+pub const SHARE: Purpose = Purpose::new("share", None, false, false);
+
+/// The bookmarkable personal URL. Long-lived by request of its owner; rotated by changing
+/// the resource it is bound to.
+pub const BOOKMARK: Purpose = Purpose::new("bookmark", None, false, true);
+
+/// A bearer token for the JSON API, bound to one API key row that can be deleted.
+pub const API: Purpose = Purpose::new("api", None, false, false);
+
+/// A WebSocket ticket: fetched by an authenticated page and spent within a minute.
+pub const WS: Purpose = Purpose::new("ws", Some(Duration::from_secs(MINUTE)), true, false);
+
+/// Every purpose Latchkey defines, with its default rules.
+pub const ALL: [Purpose; 6] = [LOGIN, REPORT, SHARE, BOOKMARK, API, WS];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_use_needs_a_max_age() {
+        assert_eq!(LOGIN.with_max_age(None), Err(PurposeError::SingleUseNeedsMaxAge("login")));
+        assert_eq!(
+            LOGIN.with_max_age(Some(Duration::from_millis(10))),
+            Err(PurposeError::MaxAgeUnderOneSecond("login"))
+        );
+        assert!(REPORT.with_max_age(None).is_ok());
+    }
+
+    #[test]
+    fn names_are_distinct() {
+        let mut names: Vec<_> = ALL.iter().map(Purpose::name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+}

@@ -1,0 +1,120 @@
+//! Single-use redemption (feature `store`) on SQLite, and on PostgreSQL when
+//! `LATCHKEY_TEST_POSTGRES_URL` is set (always in CI).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use migrations::test_database::{self, TestDatabase};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tokens::store::{self, PURGE_GRACE_SECS, RedeemError, redeemed_token};
+use tokens::{KeyRing, Rejection, Revocation, Scope, Secret, Subject, Verified, purpose};
+
+const ALICE: Revocation<'static> = Revocation { epoch: 0, email: "alice@example.com" };
+const REDEEMERS: usize = 16;
+
+fn login() -> Scope {
+    Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN)
+}
+
+fn unredeemed(scope: &Scope, token: &str, now: SystemTime) -> tokens::Unredeemed {
+    match scope.open(token).unwrap().verify(&ALICE, now, None).unwrap() {
+        Verified::SingleUse(unredeemed) => unredeemed,
+        Verified::Reusable(_) => panic!("login tokens are single-use"),
+    }
+}
+
+/// Every redeemer verifies the same token, then all race to redeem it.
+async fn exactly_one_concurrent_redeemer_wins(database: TestDatabase) {
+    let scope = Arc::new(login());
+    let now = SystemTime::now();
+    let token = Arc::new(scope.mint(Subject::User(1), None, &ALICE, now));
+    let start = Arc::new(tokio::sync::Barrier::new(REDEEMERS));
+    let tasks: Vec<_> = (0..REDEEMERS)
+        .map(|_| {
+            let (db, scope, token, start) =
+                (database.db.clone(), scope.clone(), token.clone(), start.clone());
+            tokio::spawn(async move {
+                let unredeemed = unredeemed(&scope, &token, now);
+                start.wait().await;
+                store::redeem(&db, unredeemed, now).await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(claims) => {
+                assert_eq!(claims.subject(), Subject::User(1));
+                won += 1;
+            }
+            Err(RedeemError::Rejected(Rejection::AlreadyUsed)) => {}
+            Err(other) => panic!("unexpected redemption failure: {other}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one of {REDEEMERS} redeemers must win");
+    assert_eq!(redeemed_token::Entity::find().count(&database.db).await.unwrap(), 1);
+}
+
+async fn distinct_tokens_redeem_independently_and_purge(database: TestDatabase) {
+    let scope = login();
+    let now = SystemTime::now();
+    for _ in 0..3 {
+        let token = scope.mint(Subject::User(1), None, &ALICE, now);
+        store::redeem(&database.db, unredeemed(&scope, &token, now), now).await.unwrap();
+    }
+    // A second redemption of the same token, later on, is refused too.
+    let token = scope.mint(Subject::User(1), None, &ALICE, now);
+    store::redeem(&database.db, unredeemed(&scope, &token, now), now).await.unwrap();
+    let again = store::redeem(&database.db, unredeemed(&scope, &token, now), now).await;
+    assert!(matches!(again, Err(RedeemError::Rejected(Rejection::AlreadyUsed))));
+
+    let max_age = purpose::LOGIN.max_age().unwrap();
+    let grace = Duration::from_secs(PURGE_GRACE_SECS);
+    // Expired, but inside the grace window: rows stay, so a lagging server cannot re-redeem.
+    let just_expired = now + max_age + Duration::from_secs(1);
+    assert_eq!(store::purge_expired(&database.db, just_expired).await.unwrap(), 0);
+    let after_grace = now + max_age + grace + Duration::from_secs(1);
+    assert_eq!(store::purge_expired(&database.db, after_grace).await.unwrap(), 4);
+    assert_eq!(redeemed_token::Entity::find().count(&database.db).await.unwrap(), 0);
+}
+
+async fn a_token_that_expired_after_verification_is_not_redeemed(database: TestDatabase) {
+    let scope = login();
+    let now = SystemTime::now();
+    let token = scope.mint(Subject::User(1), None, &ALICE, now);
+    let unredeemed = unredeemed(&scope, &token, now);
+    let later = now + purpose::LOGIN.max_age().unwrap();
+    let result = store::redeem(&database.db, unredeemed, later).await;
+    assert!(matches!(result, Err(RedeemError::Rejected(Rejection::Expired))));
+}
+
+/// Runs one scenario on SQLite and, where configured, on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    super::$scenario(super::test_database::sqlite().await.unwrap()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    match super::test_database::postgres().await.unwrap() {
+                        Some(database) => super::$scenario(database).await,
+                        None => eprintln!("LATCHKEY_TEST_POSTGRES_URL unset: PostgreSQL not tested"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    exactly_one_concurrent_redeemer_wins,
+    distinct_tokens_redeem_independently_and_purge,
+    a_token_that_expired_after_verification_is_not_redeemed,
+);
