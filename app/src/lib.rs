@@ -1,1 +1,63 @@
-pub fn placeholder(){}
+//! Latchkey's user interface: rendered on the server (`ssr`) and hydrated in the browser
+//! (`hydrate`). Pages never touch the database; they call server functions.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::StaticSegment;
+use leptos_router::components::{Route, Router, Routes};
+
+mod components;
+#[cfg(feature = "ssr")]
+mod csp;
+mod pages;
+
+use pages::{HomePage, NotFound};
+
+/// The HTML document around the app, rendered once per server-side request.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::send_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this flips once hydration is done: styles and
+    // tests can tell a live page from server-rendered HTML.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/latchkey.css" />
+        <Title formatter=|page: String| format!("{page} · Latchkey") />
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">
+                    "Latchkey"
+                </a>
+            </header>
+            <main id="main" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,3 @@
+mod link_explorer;
+
+pub use link_explorer::LinkExplorer;

@@ -1,0 +1,262 @@
+//! Settings: `LATCHKEY_*` environment variables or the matching flags, each with a default
+//! that works on a laptop. Raw strings are parsed into typed values here, once, so a bad
+//! value stops start-up with one line naming the setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use tokens::{Purpose, purpose};
+
+/// The raw settings, as typed by the operator.
+#[derive(Args, Clone, Debug)]
+pub struct RawConfig {
+    /// Database URL: `sqlite://PATH` or `postgres://…`.
+    #[arg(long, env = "LATCHKEY_DATABASE_URL", default_value = "sqlite://var/latchkey.db")]
+    pub database_url: String,
+
+    /// The public URL of this site. Every link is built from it, never from a request's
+    /// Host header.
+    #[arg(long, env = "LATCHKEY_BASE_URL", default_value = "http://127.0.0.1:3000")]
+    pub base_url: String,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "LATCHKEY_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: String,
+
+    /// Master secret (URL-safe base64, at least 32 bytes). When unset, one is generated on
+    /// first run and kept in the secret file.
+    #[arg(long, env = "LATCHKEY_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Previous master secrets, comma-separated: their links keep working until removed.
+    #[arg(long, env = "LATCHKEY_PREVIOUS_SECRETS", hide_env_values = true)]
+    pub previous_secrets: Option<String>,
+
+    /// Where the generated master secret is kept (mode 0600).
+    #[arg(long, env = "LATCHKEY_SECRET_FILE", default_value = "var/secret.key")]
+    pub secret_file: PathBuf,
+
+    /// Log filter, in `tracing` EnvFilter syntax.
+    #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Max-age of sign-in links (e.g. `15m`).
+    #[arg(long, env = "LATCHKEY_LOGIN_MAX_AGE", default_value = "15m")]
+    pub login_max_age: String,
+
+    /// Max-age of report links (e.g. `3days`, or `none`).
+    #[arg(long, env = "LATCHKEY_REPORT_MAX_AGE", default_value = "3days")]
+    pub report_max_age: String,
+
+    /// Max-age of guest sharing links (`none`: until the share expires or is revoked).
+    #[arg(long, env = "LATCHKEY_SHARE_MAX_AGE", default_value = "none")]
+    pub share_max_age: String,
+
+    /// Max-age of personal bookmark links (`none`: until rotated).
+    #[arg(long, env = "LATCHKEY_BOOKMARK_MAX_AGE", default_value = "none")]
+    pub bookmark_max_age: String,
+
+    /// Max-age of API tokens (`none`: until the API key is deleted).
+    #[arg(long, env = "LATCHKEY_API_MAX_AGE", default_value = "none")]
+    pub api_max_age: String,
+
+    /// Max-age of WebSocket tickets.
+    #[arg(long, env = "LATCHKEY_WS_MAX_AGE", default_value = "1m")]
+    pub ws_max_age: String,
+}
+
+/// A setting's value that could not be used; `Display` is the one line printed at start-up.
+#[derive(Debug)]
+pub struct ConfigError {
+    setting: &'static str,
+    message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self { setting, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid setting {}: {}", self.setting, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Which database, with what the server needs to know about it up front.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite { url: String, path: PathBuf },
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let err = |m: &str| ConfigError::new("LATCHKEY_DATABASE_URL (--database-url)", m);
+        if let Some(rest) = raw.strip_prefix("sqlite://") {
+            let path = rest.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(err("a sqlite:// URL needs a file path, e.g. sqlite://var/latchkey.db"));
+            }
+            // `mode=rwc` creates the file on first run.
+            let url = if rest.contains('?') { raw.to_owned() } else { format!("{raw}?mode=rwc") };
+            Ok(Self::Sqlite { url, path: PathBuf::from(path) })
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self::Postgres(raw.to_owned()))
+        } else {
+            Err(err(&format!("expected sqlite://… or postgres://…, got {raw:?}")))
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } => url,
+            Self::Postgres(url) => url,
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// The site's public origin, e.g. `https://latchkey.example.com` (no trailing slash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let err = |m: String| ConfigError::new("LATCHKEY_BASE_URL (--base-url)", m);
+        let trimmed = raw.trim_end_matches('/');
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or_else(|| err(format!("expected an http:// or https:// URL, got {raw:?}")))?;
+        let host_ok = !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c));
+        if !host_ok {
+            return Err(err(format!("expected scheme://host[:port] with no path, got {raw:?}")));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Cookies get the `Secure` flag when the site is served over https.
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+}
+
+/// The typed configuration the server runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub base_url: BaseUrl,
+    pub bind: SocketAddr,
+    pub secret: Option<tokens::Secret>,
+    pub previous_secrets: Vec<tokens::Secret>,
+    pub secret_file: PathBuf,
+    pub log: String,
+    pub purposes: Vec<Purpose>,
+}
+
+impl TryFrom<RawConfig> for Config {
+    type Error = ConfigError;
+
+    fn try_from(raw: RawConfig) -> Result<Self, ConfigError> {
+        let secret = |setting, text: &str| {
+            tokens::Secret::from_base64(text).map_err(|e| ConfigError::new(setting, e.to_string()))
+        };
+        let previous_secrets = raw
+            .previous_secrets
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| secret("LATCHKEY_PREVIOUS_SECRETS (--previous-secrets)", s))
+            .collect::<Result<_, _>>()?;
+        let max_ages = [
+            (purpose::LOGIN, "LATCHKEY_LOGIN_MAX_AGE (--login-max-age)", &raw.login_max_age),
+            (purpose::REPORT, "LATCHKEY_REPORT_MAX_AGE (--report-max-age)", &raw.report_max_age),
+            (purpose::SHARE, "LATCHKEY_SHARE_MAX_AGE (--share-max-age)", &raw.share_max_age),
+            (purpose::BOOKMARK, "LATCHKEY_BOOKMARK_MAX_AGE (--bookmark-max-age)", &raw.bookmark_max_age),
+            (purpose::API, "LATCHKEY_API_MAX_AGE (--api-max-age)", &raw.api_max_age),
+            (purpose::WS, "LATCHKEY_WS_MAX_AGE (--ws-max-age)", &raw.ws_max_age),
+        ];
+        let purposes = max_ages
+            .into_iter()
+            .map(|(purpose, setting, text)| {
+                let max_age = parse_max_age(text).map_err(|m| ConfigError::new(setting, m))?;
+                purpose.with_max_age(max_age).map_err(|e| ConfigError::new(setting, e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        tracing_subscriber::EnvFilter::try_new(&raw.log)
+            .map_err(|e| ConfigError::new("LATCHKEY_LOG (--log)", e.to_string()))?;
+        Ok(Self {
+            database: DatabaseUrl::parse(&raw.database_url)?,
+            base_url: BaseUrl::parse(&raw.base_url)?,
+            bind: raw.bind.parse().map_err(|_| {
+                ConfigError::new("LATCHKEY_BIND (--bind)", format!("expected IP:PORT, got {:?}", raw.bind))
+            })?,
+            secret: raw.secret.as_deref().map(|s| secret("LATCHKEY_SECRET (--secret)", s)).transpose()?,
+            previous_secrets,
+            secret_file: raw.secret_file,
+            log: raw.log,
+            purposes,
+        })
+    }
+}
+
+/// `none` (no max-age) or a human duration such as `15m`, `3days`, `90s`.
+fn parse_max_age(text: &str) -> Result<Option<Duration>, String> {
+    match text.trim() {
+        "none" => Ok(None),
+        other => humantime::parse_duration(other)
+            .map(Some)
+            .map_err(|e| format!("expected a duration like 15m or 3days, or none: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://var/latchkey.db").unwrap(),
+            DatabaseUrl::Sqlite { url: "sqlite://var/latchkey.db?mode=rwc".into(), path: "var/latchkey.db".into() }
+        );
+        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(), "postgres");
+        assert!(DatabaseUrl::parse("mysql://x").unwrap_err().to_string().contains("LATCHKEY_DATABASE_URL"));
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(BaseUrl::parse("https://example.com/").unwrap().as_str(), "https://example.com");
+        assert!(BaseUrl::parse("https://example.com").unwrap().is_https());
+        assert!(!BaseUrl::parse("http://127.0.0.1:3000").unwrap().is_https());
+        for bad in ["example.com", "ftp://x", "https://", "https://x/path", "https://a b"] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn max_ages() {
+        assert_eq!(parse_max_age("15m"), Ok(Some(Duration::from_secs(900))));
+        assert_eq!(parse_max_age("none"), Ok(None));
+        assert!(parse_max_age("soon").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! The `latchkey` server: configuration, HTTP, and start-up.
+
+pub mod cli;
+pub mod config;
+mod database;
+mod headers;
+mod routes;
+mod secrets;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,72 @@
+use std::path::PathBuf;
+
+use clap::Parser as _;
+use leptos::prelude::LeptosOptions;
+use migrations::test_database::{self, TestDatabase};
+use server::cli::Cli;
+use server::config::Config;
+use server::startup::Application;
+
+/// A running application and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    _database: Option<TestDatabase>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn secret_file(&self) -> PathBuf {
+        self.data_dir.path().join("secret.key")
+    }
+}
+
+/// Settings for a test instance: port 0, files in a temporary folder, plus `extra` flags.
+pub fn config(data_dir: &tempfile::TempDir, database_url: &str, extra: &[&str]) -> Config {
+    let secret_file = data_dir.path().join("secret.key");
+    let mut args = vec![
+        "latchkey".to_owned(),
+        format!("--database-url={database_url}"),
+        "--bind=127.0.0.1:0".to_owned(),
+        format!("--secret-file={}", secret_file.display()),
+        "--log=warn".to_owned(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    Config::try_from(Cli::try_parse_from(args).expect("test flags parse").config).expect("test config is valid")
+}
+
+fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder().output_name("latchkey").site_root("target/site").build()
+}
+
+pub async fn start(config: Config, database: Option<TestDatabase>, data_dir: tempfile::TempDir) -> TestApp {
+    server::telemetry::init("warn");
+    let app = Application::build(config, leptos_options()).await.expect("the app builds");
+    let address = format!("http://{}", app.local_addr().unwrap());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, client, data_dir, _database: database }
+}
+
+/// The app on a fresh SQLite file inside its data folder, created by the app itself.
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/db/latchkey.db", data_dir.path().display());
+    start(config(&data_dir, &url, &[]), None, data_dir).await
+}
+
+/// The app on a fresh PostgreSQL schema, or `None` when PostgreSQL is not configured
+/// (never in CI, where that is an error).
+pub async fn spawn_app_on_postgres() -> Option<TestApp> {
+    let database = test_database::postgres().await.expect("PostgreSQL is reachable")?;
+    let data_dir = tempfile::tempdir().unwrap();
+    // The schema was created and migrated by the helper; the app runs migrations again,
+    // which must be a no-op.
+    let url = database.url.clone();
+    let config = config(&data_dir, &url, &[]);
+    Some(start(config, Some(database), data_dir).await)
+}
