@@ -1,21 +1,34 @@
 //! Start-up: configuration errors, the generated secret, migrations.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait as _, Database};
 
 use crate::helpers::{config, spawn_app, start};
 
-/// Runs the real binary with one setting changed; it must stop with one line naming it.
+/// Runs the real binary with one setting changed; it must stop (within 20 s) with one line
+/// naming it.
 fn start_with(var: &str, value: &str) -> (Option<i32>, String) {
     let data_dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .env(var, value)
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
         .env("LATCHKEY_SECRET_FILE", data_dir.path().join("secret.key"))
         .env("LATCHKEY_DATABASE_URL", format!("sqlite://{}/db.sqlite", data_dir.path().display()))
         .env("LATCHKEY_BIND", "127.0.0.1:0")
-        .output()
+        .env(var, value)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("latchkey with {var}={value} did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
     (output.status.code(), String::from_utf8(output.stderr).unwrap())
 }
 
