@@ -1,10 +1,10 @@
 //! The Content-Security-Policy of every rendered page (server side only).
 
+use http::HeaderValue;
+use http::header::CONTENT_SECURITY_POLICY;
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use http::HeaderValue;
-use http::header::CONTENT_SECURITY_POLICY;
 
 /// Scripts run only from our origin or with this response's nonce (the hydration script),
 /// and wasm may be compiled; nothing inline, nothing framed, forms post only to us.

@@ -101,7 +101,9 @@ impl DatabaseUrl {
         if let Some(rest) = raw.strip_prefix("sqlite://") {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(err("a sqlite:// URL needs a file path, e.g. sqlite://var/latchkey.db"));
+                return Err(err(
+                    "a sqlite:// URL needs a file path, e.g. sqlite://var/latchkey.db",
+                ));
             }
             // `mode=rwc` creates the file on first run.
             let url = if rest.contains('?') { raw.to_owned() } else { format!("{raw}?mode=rwc") };
@@ -190,7 +192,11 @@ impl TryFrom<RawConfig> for Config {
             (purpose::LOGIN, "LATCHKEY_LOGIN_MAX_AGE (--login-max-age)", &raw.login_max_age),
             (purpose::REPORT, "LATCHKEY_REPORT_MAX_AGE (--report-max-age)", &raw.report_max_age),
             (purpose::SHARE, "LATCHKEY_SHARE_MAX_AGE (--share-max-age)", &raw.share_max_age),
-            (purpose::BOOKMARK, "LATCHKEY_BOOKMARK_MAX_AGE (--bookmark-max-age)", &raw.bookmark_max_age),
+            (
+                purpose::BOOKMARK,
+                "LATCHKEY_BOOKMARK_MAX_AGE (--bookmark-max-age)",
+                &raw.bookmark_max_age,
+            ),
             (purpose::API, "LATCHKEY_API_MAX_AGE (--api-max-age)", &raw.api_max_age),
             (purpose::WS, "LATCHKEY_WS_MAX_AGE (--ws-max-age)", &raw.ws_max_age),
         ];
@@ -207,9 +213,16 @@ impl TryFrom<RawConfig> for Config {
             database: DatabaseUrl::parse(&raw.database_url)?,
             base_url: BaseUrl::parse(&raw.base_url)?,
             bind: raw.bind.parse().map_err(|_| {
-                ConfigError::new("LATCHKEY_BIND (--bind)", format!("expected IP:PORT, got {:?}", raw.bind))
+                ConfigError::new(
+                    "LATCHKEY_BIND (--bind)",
+                    format!("expected IP:PORT, got {:?}", raw.bind),
+                )
             })?,
-            secret: raw.secret.as_deref().map(|s| secret("LATCHKEY_SECRET (--secret)", s)).transpose()?,
+            secret: raw
+                .secret
+                .as_deref()
+                .map(|s| secret("LATCHKEY_SECRET (--secret)", s))
+                .transpose()?,
             previous_secrets,
             secret_file: raw.secret_file,
             log: raw.log,
@@ -236,10 +249,18 @@ mod tests {
     fn database_urls() {
         assert_eq!(
             DatabaseUrl::parse("sqlite://var/latchkey.db").unwrap(),
-            DatabaseUrl::Sqlite { url: "sqlite://var/latchkey.db?mode=rwc".into(), path: "var/latchkey.db".into() }
+            DatabaseUrl::Sqlite {
+                url: "sqlite://var/latchkey.db?mode=rwc".into(),
+                path: "var/latchkey.db".into()
+            }
         );
         assert_eq!(DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(), "postgres");
-        assert!(DatabaseUrl::parse("mysql://x").unwrap_err().to_string().contains("LATCHKEY_DATABASE_URL"));
+        assert!(
+            DatabaseUrl::parse("mysql://x")
+                .unwrap_err()
+                .to_string()
+                .contains("LATCHKEY_DATABASE_URL")
+        );
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
 

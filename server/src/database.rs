@@ -12,7 +12,10 @@ use crate::config::DatabaseUrl;
 /// pending migration, so a fresh machine needs no separate set-up step.
 pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(database.url());
-    options.connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(5)).sqlx_logging(false);
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
     if let DatabaseUrl::Sqlite { path, .. } = database {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)

@@ -17,13 +17,15 @@ pub fn load_key_ring(config: &Config) -> Result<KeyRing, ConfigError> {
         None => load_or_generate(&config.secret_file)?,
     };
     config.previous_secrets.iter().try_fold(KeyRing::new(current), |ring, previous| {
-        ring.with_previous(previous.clone())
-            .map_err(|e| ConfigError::new("LATCHKEY_PREVIOUS_SECRETS (--previous-secrets)", e.to_string()))
+        ring.with_previous(previous.clone()).map_err(|e| {
+            ConfigError::new("LATCHKEY_PREVIOUS_SECRETS (--previous-secrets)", e.to_string())
+        })
     })
 }
 
 fn load_or_generate(path: &Path) -> Result<Secret, ConfigError> {
-    let err = |e: &dyn std::fmt::Display| ConfigError::new(SETTING, format!("{}: {e}", path.display()));
+    let err =
+        |e: &dyn std::fmt::Display| ConfigError::new(SETTING, format!("{}: {e}", path.display()));
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
     }
@@ -32,7 +34,9 @@ fn load_or_generate(path: &Path) -> Result<Secret, ConfigError> {
     // file first, we read its secret instead of overwriting it.
     match create_private(path) {
         Ok(mut file) => {
-            file.write_all(secret.to_base64().as_bytes()).and_then(|()| file.sync_all()).map_err(|e| err(&e))?;
+            file.write_all(secret.to_base64().as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| err(&e))?;
             tracing::info!(path = %path.display(), "generated a new master secret");
             Ok(secret)
         }

@@ -54,14 +54,19 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+    pub async fn build(
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
         let key_ring = secrets::load_key_ring(&config).map_err(StartupError::Config)?;
         tracing::info!(
             key_id = format_args!("{:08x}", key_ring.current().id().get()),
             previous_keys = key_ring.secrets().count() - 1,
             "key ring loaded"
         );
-        let db = database::connect_and_migrate(&config.database).await.map_err(StartupError::Database)?;
+        let db = database::connect_and_migrate(&config.database)
+            .await
+            .map_err(StartupError::Database)?;
         let state = AppState { leptos_options, db, backend: config.database.backend() };
         let listener =
             TcpListener::bind(config.bind).await.map_err(|e| StartupError::Bind(config.bind, e))?;

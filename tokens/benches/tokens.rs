@@ -53,7 +53,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| login.open(black_box(&login_token)).unwrap().verify(&ALICE, now, None).unwrap())
     });
     group.bench_function("verify_forged", |b| {
-        b.iter(|| reports.open(black_box(&forged)).unwrap().verify(&ALICE, now, Some(42)).unwrap_err())
+        b.iter(|| {
+            reports.open(black_box(&forged)).unwrap().verify(&ALICE, now, Some(42)).unwrap_err()
+        })
     });
     group.finish();
 

@@ -36,7 +36,9 @@ impl KeyId {
 /// Why a secret or ring was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyError {
-    TooShort { len: usize },
+    TooShort {
+        len: usize,
+    },
     NotBase64,
     /// Two secrets in one ring share an id: the same secret twice, or (vanishingly rarely)
     /// a 32-bit collision; either way, generate another secret.
@@ -176,6 +178,9 @@ mod tests {
     fn a_secret_cannot_be_in_a_ring_twice() {
         let secret = Secret::generate();
         let ring = KeyRing::new(secret.clone());
-        assert_eq!(ring.with_previous(secret.clone()).unwrap_err(), KeyError::DuplicateKeyId(secret.id()));
+        assert_eq!(
+            ring.with_previous(secret.clone()).unwrap_err(),
+            KeyError::DuplicateKeyId(secret.id())
+        );
     }
 }

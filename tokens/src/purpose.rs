@@ -102,11 +102,13 @@ const DAY: u64 = 24 * 60 * MINUTE;
 
 /// The emailed sign-in link: short-lived because mailboxes leak, single-use because links
 /// get forwarded and replayed.
-pub const LOGIN: Purpose = Purpose::new("login", Some(Duration::from_secs(15 * MINUTE)), true, true);
+pub const LOGIN: Purpose =
+    Purpose::new("login", Some(Duration::from_secs(15 * MINUTE)), true, true);
 
 /// A link to one report, mailed to its owner. It does not sign in: emails get forwarded,
 /// and the reader should see that report and nothing else.
-pub const REPORT: Purpose = Purpose::new("report", Some(Duration::from_secs(3 * DAY)), false, false);
+pub const REPORT: Purpose =
+    Purpose::new("report", Some(Duration::from_secs(3 * DAY)), false, false);
 
 /// A guest's read-only link to one share. Its lifetime and revocation live on the share
 /// row, which the owner controls, so the token itself does not expire.

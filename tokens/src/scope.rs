@@ -9,7 +9,9 @@ use hmac::Mac;
 use crate::claims::unix_secs;
 use crate::format::{Body, MAX_ENCODED_LEN, MAX_RAW_LEN, NONCE_LEN, Nonce, TAG_LEN};
 use crate::key_ring::HmacSha256;
-use crate::{Claims, KeyId, KeyRing, Purpose, Rejection, Revocation, Subject, Unredeemed, Verified};
+use crate::{
+    Claims, KeyId, KeyRing, Purpose, Rejection, Revocation, Subject, Unredeemed, Verified,
+};
 
 /// How far in the future a token's issue time may be: servers behind a load balancer do not
 /// share one clock. Beyond this a genuine token is refused rather than trusted for longer.
@@ -86,11 +88,8 @@ impl Scope {
         if body.nonce.is_some() != self.purpose.single_use() {
             return Err(Rejection::Malformed);
         }
-        let (_, mac) = self
-            .macs
-            .iter()
-            .find(|(id, _)| *id == body.key_id)
-            .ok_or(Rejection::UnknownKey)?;
+        let (_, mac) =
+            self.macs.iter().find(|(id, _)| *id == body.key_id).ok_or(Rejection::UnknownKey)?;
         Ok(Unverified { scope: self, mac, body, raw, len })
     }
 }

@@ -8,7 +8,9 @@
 
 use std::time::SystemTime;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryInsertResult};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryInsertResult,
+};
 
 use crate::claims::unix_secs;
 use crate::{Claims, Rejection, Unredeemed};

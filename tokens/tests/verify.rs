@@ -23,7 +23,13 @@ fn ring() -> KeyRing {
 }
 
 /// Opens and verifies in one go, as a caller with the subject already loaded would.
-fn check(scope: &Scope, token: &str, rev: &Revocation<'_>, now: u64, resource: Option<u64>) -> Result<Verified, Rejection> {
+fn check(
+    scope: &Scope,
+    token: &str,
+    rev: &Revocation<'_>,
+    now: u64,
+    resource: Option<u64>,
+) -> Result<Verified, Rejection> {
     scope.open(token)?.verify(rev, at(now), resource)
 }
 
@@ -36,12 +42,17 @@ fn every_purpose_round_trips() {
     let ring = ring();
     for purpose in purpose::ALL {
         let scope = Scope::new(&ring, purpose.clone());
-        for (subject, resource) in [(Subject::User(1), None), (Subject::SignInRequest(u64::MAX), Some(9))] {
+        for (subject, resource) in
+            [(Subject::User(1), None), (Subject::SignInRequest(u64::MAX), Some(9))]
+        {
             let token = mint(&scope, subject, resource);
             let verified = check(&scope, &token, &ALICE, T0, resource)
                 .unwrap_or_else(|r| panic!("{} rejected its own token: {r}", purpose.name()));
             let claims = verified.claims();
-            assert_eq!((claims.purpose(), claims.subject(), claims.resource()), (purpose.name(), subject, resource));
+            assert_eq!(
+                (claims.purpose(), claims.subject(), claims.resource()),
+                (purpose.name(), subject, resource)
+            );
             assert_eq!(claims.issued_at(), at(T0));
             assert_eq!(claims.expires_at(), purpose.max_age().map(|age| at(T0) + age));
             assert_eq!(matches!(verified, Verified::SingleUse(_)), purpose.single_use());
@@ -89,7 +100,10 @@ fn a_purpose_with_another_max_age_keeps_its_key() {
     assert!(check(&Scope::new(&ring, longer), &token, &ALICE, T0 + 1800, None).is_ok());
     // Yet a purpose of another name, even with identical rules, is another key.
     let lookalike = Purpose::new("login2", Some(Duration::from_secs(900)), true, true);
-    assert_eq!(check(&Scope::new(&ring, lookalike), &token, &ALICE, T0, None).unwrap_err(), Rejection::BadSignature);
+    assert_eq!(
+        check(&Scope::new(&ring, lookalike), &token, &ALICE, T0, None).unwrap_err(),
+        Rejection::BadSignature
+    );
 }
 
 #[test]
@@ -98,10 +112,16 @@ fn a_token_never_verifies_for_another_resource() {
     let reports = Scope::new(&ring, purpose::REPORT);
     let token = mint(&reports, Subject::User(7), Some(42));
     assert!(check(&reports, &token, &ALICE, T0, Some(42)).is_ok());
-    assert_eq!(check(&reports, &token, &ALICE, T0, Some(43)).unwrap_err(), Rejection::WrongResource);
+    assert_eq!(
+        check(&reports, &token, &ALICE, T0, Some(43)).unwrap_err(),
+        Rejection::WrongResource
+    );
     assert_eq!(check(&reports, &token, &ALICE, T0, None).unwrap_err(), Rejection::WrongResource);
     let unbound = mint(&reports, Subject::User(7), None);
-    assert_eq!(check(&reports, &unbound, &ALICE, T0, Some(42)).unwrap_err(), Rejection::WrongResource);
+    assert_eq!(
+        check(&reports, &unbound, &ALICE, T0, Some(42)).unwrap_err(),
+        Rejection::WrongResource
+    );
 }
 
 #[test]
@@ -122,7 +142,10 @@ fn expiry_is_half_open_at_the_max_age() {
     let max_age = purpose::LOGIN.max_age().unwrap().as_secs();
     let token = mint(&login, Subject::User(7), None);
     assert!(check(&login, &token, &ALICE, T0, None).is_ok());
-    assert!(check(&login, &token, &ALICE, T0 + max_age - 1, None).is_ok(), "valid for the whole max-age");
+    assert!(
+        check(&login, &token, &ALICE, T0 + max_age - 1, None).is_ok(),
+        "valid for the whole max-age"
+    );
     assert_eq!(check(&login, &token, &ALICE, T0 + max_age, None).unwrap_err(), Rejection::Expired);
     assert_eq!(check(&login, &token, &ALICE, 1 << 40, None).unwrap_err(), Rejection::Expired);
 }
@@ -157,7 +180,10 @@ fn changing_revocation_material_rejects_outstanding_tokens() {
         let moved = Revocation { email: "alice@example.org", ..ALICE };
         let case = Revocation { email: "Alice@example.com", ..ALICE };
         for revocation in [bumped, moved, case] {
-            assert_eq!(check(&scope, &token, &revocation, T0, None).unwrap_err(), Rejection::BadSignature);
+            assert_eq!(
+                check(&scope, &token, &revocation, T0, None).unwrap_err(),
+                Rejection::BadSignature
+            );
         }
         assert!(check(&scope, &token, &ALICE, T0, None).is_ok());
     }
@@ -173,11 +199,17 @@ fn previous_keys_verify_until_removed_from_the_ring() {
 
     let token = mint(&Scope::new(&before, purpose::REPORT), Subject::User(7), None);
     assert!(check(&Scope::new(&rotated, purpose::REPORT), &token, &ALICE, T0, None).is_ok());
-    assert_eq!(check(&Scope::new(&retired, purpose::REPORT), &token, &ALICE, T0, None).unwrap_err(), Rejection::UnknownKey);
+    assert_eq!(
+        check(&Scope::new(&retired, purpose::REPORT), &token, &ALICE, T0, None).unwrap_err(),
+        Rejection::UnknownKey
+    );
 
     // New tokens are signed by the new current key: they fail on the old ring.
     let fresh = mint(&Scope::new(&rotated, purpose::REPORT), Subject::User(7), None);
-    assert_eq!(check(&Scope::new(&before, purpose::REPORT), &fresh, &ALICE, T0, None).unwrap_err(), Rejection::UnknownKey);
+    assert_eq!(
+        check(&Scope::new(&before, purpose::REPORT), &fresh, &ALICE, T0, None).unwrap_err(),
+        Rejection::UnknownKey
+    );
 }
 
 #[test]
@@ -197,7 +229,16 @@ fn odd_inputs_are_malformed() {
     let ring = ring();
     let login = Scope::new(&ring, purpose::LOGIN);
     let valid = mint(&login, Subject::User(7), None);
-    for input in ["", "A", "====", "é", "\0", &"A".repeat(10_000), &format!("{valid}="), &format!(" {valid}")] {
+    for input in [
+        "",
+        "A",
+        "====",
+        "é",
+        "\0",
+        &"A".repeat(10_000),
+        &format!("{valid}="),
+        &format!(" {valid}"),
+    ] {
         assert_eq!(login.open(input).unwrap_err(), Rejection::Malformed, "{input:?}");
     }
 }

@@ -57,7 +57,12 @@ fn bad_settings_stop_start_up_with_one_line_naming_the_setting() {
 fn an_unreachable_database_is_one_clear_line() {
     let (code, stderr) = start_with("LATCHKEY_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.lines().any(|l| l.starts_with("latchkey: cannot open the database (LATCHKEY_DATABASE_URL)")), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("latchkey: cannot open the database (LATCHKEY_DATABASE_URL)")),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -105,7 +110,10 @@ async fn migrations_run_at_start_up() {
         assert_eq!(rows.len(), 1, "table {table} exists");
     }
     let mode = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA journal_mode"))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "PRAGMA journal_mode",
+        ))
         .await
         .unwrap()
         .unwrap();

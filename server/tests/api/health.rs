@@ -20,7 +20,8 @@ async fn healthz_on_postgres() {
         eprintln!("LATCHKEY_TEST_POSTGRES_URL unset: PostgreSQL not tested");
         return;
     };
-    let body: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let body: Value =
+        app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(body["database"]["backend"], "postgres");
     assert_eq!(body["database"]["status"], "ok");
 }

@@ -36,19 +36,25 @@ pub fn config(data_dir: &tempfile::TempDir, database_url: &str, extra: &[&str]) 
         "--log=warn".to_owned(),
     ];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
-    Config::try_from(Cli::try_parse_from(args).expect("test flags parse").config).expect("test config is valid")
+    Config::try_from(Cli::try_parse_from(args).expect("test flags parse").config)
+        .expect("test config is valid")
 }
 
 fn leptos_options() -> LeptosOptions {
     LeptosOptions::builder().output_name("latchkey").site_root("target/site").build()
 }
 
-pub async fn start(config: Config, database: Option<TestDatabase>, data_dir: tempfile::TempDir) -> TestApp {
+pub async fn start(
+    config: Config,
+    database: Option<TestDatabase>,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
     server::telemetry::init("warn");
     let app = Application::build(config, leptos_options()).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr().unwrap());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { address, client, data_dir, _database: database }
 }
 

@@ -10,7 +10,8 @@ async fn home_page_is_server_rendered_and_hydrates() {
     assert!(body.contains("Sign in with a link, not a password."), "{body}");
     // The hydration script loads our wasm bundle and carries this response's nonce.
     assert!(body.contains("/pkg/latchkey.js"), "{body}");
-    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("CSP has a nonce");
+    let nonce =
+        csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("CSP has a nonce");
     assert!(body.contains(&format!("nonce=\"{nonce}\"")), "{body}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 }
@@ -23,7 +24,10 @@ async fn every_response_carries_security_headers() {
         let headers = response.headers();
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
-        assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        assert!(
+            headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"),
+            "{path}"
+        );
     }
 }
 
