@@ -5,7 +5,7 @@ use axum::http::HeaderValue;
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::Response;
 
 /// Defaults that hold for everything we serve. Rendered pages set their own, stricter
@@ -19,19 +19,12 @@ const DEFAULTS: [(axum::http::HeaderName, &str); 4] = [
     (REFERRER_POLICY, "no-referrer"),
 ];
 
-async fn set_defaults(request: Request, next: Next) -> Response {
+/// Middleware (`axum::middleware::from_fn`) adding each default the response lacks.
+pub async fn set_defaults(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in DEFAULTS {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
     response
-}
-
-pub fn layer() -> axum::middleware::FromFnLayer<
-    fn(Request, Next) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>,
-    (),
-    (Request,),
-> {
-    middleware::from_fn(|request, next| Box::pin(set_defaults(request, next)))
 }

@@ -93,7 +93,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::healthz))
         .leptos_routes(&state, routes, move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(headers::layer())
+        .layer(axum::middleware::from_fn(headers::set_defaults))
         .with_state(state)
 }
 
