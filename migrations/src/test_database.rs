@@ -61,9 +61,11 @@ pub async fn postgres() -> Result<Option<TestDatabase>, DbErr> {
     let admin = Database::connect(url.as_str()).await?;
     admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await?;
     admin.close().await?;
-    let mut options = ConnectOptions::new(url.clone());
-    options.set_schema_search_path(schema);
-    let db = Database::connect(options).await?;
+    // In the URL rather than only in the pool's options, so that an app under test given
+    // this URL lands in the same schema.
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let db = Database::connect(ConnectOptions::new(url.clone())).await?;
     Migrator::up(&db, None).await?;
     Ok(Some(TestDatabase { db, url, file: None }))
 }

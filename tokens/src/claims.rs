@@ -70,16 +70,6 @@ pub enum Verified {
     SingleUse(Unredeemed),
 }
 
-impl Verified {
-    /// What the token says, whether or not it still has to be redeemed.
-    pub fn claims(&self) -> &Claims {
-        match self {
-            Self::Reusable(claims) => claims,
-            Self::SingleUse(unredeemed) => unredeemed.claims(),
-        }
-    }
-}
-
 /// A genuine single-use token that has not been redeemed yet.
 #[derive(Debug)]
 pub struct Unredeemed {

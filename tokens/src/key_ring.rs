@@ -96,9 +96,14 @@ impl Secret {
     }
 
     /// One key per purpose, so a tag computed for one purpose is meaningless for another.
+    /// The rules that grant something (single use, signing in) are in the label too: a
+    /// second purpose reusing a name with laxer rules gets another key, not the same one.
+    /// The max-age is not, so operators can tune it without invalidating links.
     pub(crate) fn purpose_mac(&self, purpose: &Purpose) -> HmacSha256 {
         let mut label = b"latchkey token key v1\0".to_vec();
         label.extend_from_slice(purpose.name().as_bytes());
+        label.push(0);
+        label.push(u8::from(purpose.single_use()) | u8::from(purpose.signs_in()) << 1);
         let key = derive(&self.bytes, &label);
         HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length")
     }
@@ -110,7 +115,8 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// HMAC as a key-derivation function over a fixed label (HKDF-Expand with one block).
+/// HMAC-SHA256 as a PRF over a fixed, distinct label per use: the master secret is already
+/// uniformly random, so no extraction step is needed.
 fn derive(secret: &[u8], label: &[u8]) -> [u8; 32] {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(label);
@@ -120,7 +126,9 @@ fn derive(secret: &[u8], label: &[u8]) -> [u8; 32] {
 /// The current signing secret and any number of previous ones that still verify.
 ///
 /// Rotation: put the new secret first and keep the old one as previous until the longest
-/// max-age you care about has passed; then drop it, and its tokens stop verifying.
+/// max-age you care about has passed; then drop it, and its tokens stop verifying. Tokens
+/// without a max-age (shares, bookmarks, API keys) stop verifying too: re-issue them, or
+/// keep the old secret for as long as they must live.
 #[derive(Clone, Debug)]
 pub struct KeyRing {
     /// `keys[0]` signs; all verify.

@@ -22,8 +22,14 @@ pub enum PurposeError {
     /// Single-use rows can only be purged once the token has expired; without a max-age the
     /// table of redeemed tokens would grow for ever.
     SingleUseNeedsMaxAge(&'static str),
-    /// The MAC covers whole seconds; anything shorter would expire on issue.
-    MaxAgeUnderOneSecond(&'static str),
+    /// The MAC covers whole seconds; anything shorter would expire on issue, and a
+    /// fraction would be silently dropped.
+    MaxAgeNotWholeSeconds(&'static str),
+    /// Above [`MAX_SINGLE_USE_AGE`]: redeemed rows are kept for that long, so a longer
+    /// max-age would let a token outlive its row and be redeemed twice.
+    SingleUseMaxAgeTooLong(&'static str),
+    /// Names are stored with redeemed tokens, in a 32-character column.
+    NameTooLong(&'static str),
 }
 
 impl std::fmt::Display for PurposeError {
@@ -32,8 +38,16 @@ impl std::fmt::Display for PurposeError {
             Self::SingleUseNeedsMaxAge(name) => {
                 write!(f, "purpose `{name}` is single-use and so needs a finite max-age")
             }
-            Self::MaxAgeUnderOneSecond(name) => {
-                write!(f, "purpose `{name}` needs a max-age of at least one second")
+            Self::MaxAgeNotWholeSeconds(name) => {
+                write!(f, "purpose `{name}` needs a max-age of whole seconds, at least one")
+            }
+            Self::SingleUseMaxAgeTooLong(name) => write!(
+                f,
+                "purpose `{name}` is single-use, so its max-age can be at most {} hours",
+                MAX_SINGLE_USE_AGE.as_secs() / 3600
+            ),
+            Self::NameTooLong(name) => {
+                write!(f, "purpose `{name}` has a name longer than {MAX_NAME_LEN} bytes")
             }
         }
     }
@@ -55,7 +69,7 @@ impl Purpose {
     ) -> Self {
         match Self::check(name, max_age, single_use) {
             Ok(()) => Self { name, max_age, single_use, signs_in },
-            Err(_) => panic!("inconsistent purpose: single-use needs a max-age of at least 1 s"),
+            Err(_) => panic!("inconsistent purpose rules (see PurposeError)"),
         }
     }
 
@@ -64,9 +78,17 @@ impl Purpose {
         max_age: Option<Duration>,
         single_use: bool,
     ) -> Result<(), PurposeError> {
+        if name.len() > MAX_NAME_LEN {
+            return Err(PurposeError::NameTooLong(name));
+        }
         match max_age {
             None if single_use => Err(PurposeError::SingleUseNeedsMaxAge(name)),
-            Some(age) if age.as_secs() == 0 => Err(PurposeError::MaxAgeUnderOneSecond(name)),
+            Some(age) if age.as_secs() == 0 || age.subsec_nanos() != 0 => {
+                Err(PurposeError::MaxAgeNotWholeSeconds(name))
+            }
+            Some(age) if single_use && age.as_secs() > MAX_SINGLE_USE_AGE.as_secs() => {
+                Err(PurposeError::SingleUseMaxAgeTooLong(name))
+            }
             _ => Ok(()),
         }
     }
@@ -96,6 +118,15 @@ impl Purpose {
         self.signs_in
     }
 }
+
+/// The longest max-age a single-use purpose may have. Redeemed rows are kept until
+/// `issued_at + MAX_SINGLE_USE_AGE + grace` whatever the configured max-age, so raising a
+/// max-age in settings (or running instances with different ones) can never make a spent
+/// token redeemable again.
+pub const MAX_SINGLE_USE_AGE: Duration = Duration::from_secs(DAY);
+
+/// Purpose names are stored with redeemed tokens.
+pub const MAX_NAME_LEN: usize = 32;
 
 const MINUTE: u64 = 60;
 const DAY: u64 = 24 * 60 * MINUTE;
@@ -136,9 +167,27 @@ mod tests {
         assert_eq!(LOGIN.with_max_age(None), Err(PurposeError::SingleUseNeedsMaxAge("login")));
         assert_eq!(
             LOGIN.with_max_age(Some(Duration::from_millis(10))),
-            Err(PurposeError::MaxAgeUnderOneSecond("login"))
+            Err(PurposeError::MaxAgeNotWholeSeconds("login"))
         );
+        assert_eq!(
+            REPORT.with_max_age(Some(Duration::from_millis(1500))),
+            Err(PurposeError::MaxAgeNotWholeSeconds("report"))
+        );
+        assert_eq!(
+            LOGIN.with_max_age(Some(MAX_SINGLE_USE_AGE + Duration::from_secs(1))),
+            Err(PurposeError::SingleUseMaxAgeTooLong("login"))
+        );
+        assert!(LOGIN.with_max_age(Some(MAX_SINGLE_USE_AGE)).is_ok());
+        assert!(REPORT.with_max_age(Some(MAX_SINGLE_USE_AGE * 365)).is_ok());
         assert!(REPORT.with_max_age(None).is_ok());
+    }
+
+    #[test]
+    fn names_fit_their_column() {
+        let long = "a-purpose-name-of-thirty-three-ch";
+        assert_eq!(long.len(), 33);
+        let purpose = Purpose { name: long, max_age: None, single_use: false, signs_in: false };
+        assert_eq!(purpose.with_max_age(None), Err(PurposeError::NameTooLong(long)));
     }
 
     #[test]

@@ -13,12 +13,20 @@ use sea_orm::{
 };
 
 use crate::claims::unix_secs;
+use crate::purpose::MAX_SINGLE_USE_AGE;
 use crate::{Claims, Rejection, Unredeemed};
 
-/// Rows outlive their token by this much before they may be purged. Purging exactly at
-/// expiry would let a server whose clock lags redeem a just-purged token a second time; the
-/// grace comfortably exceeds [`crate::CLOCK_SKEW_SECS`] plus any request's duration.
+/// Rows outlive the longest possible single-use token by this much before they may be
+/// purged. Purging exactly at expiry would let a server whose clock lags redeem a
+/// just-purged token a second time; the grace comfortably exceeds
+/// [`crate::CLOCK_SKEW_SECS`] plus any request's duration.
 pub const PURGE_GRACE_SECS: u64 = 15 * 60;
+
+const _: () = assert!(PURGE_GRACE_SECS > 2 * crate::CLOCK_SKEW_SECS);
+
+/// Rows are kept for the longest max-age any single-use purpose may have, not the one
+/// configured now: settings change, and instances in a rolling deploy disagree.
+const KEEP_SECS: u64 = MAX_SINGLE_USE_AGE.as_secs() + PURGE_GRACE_SECS;
 
 /// The `redeemed_tokens` table (created by the `migrations` crate).
 pub mod redeemed_token {
@@ -68,7 +76,9 @@ impl From<DbErr> for RedeemError {
 }
 
 /// Spends a single-use token. Pass the caller's transaction as `db` to make the redemption
-/// and what it grants commit (or roll back) together.
+/// and what it grants commit (or roll back) together; on SQLite, redeem *first* in that
+/// transaction, since a WAL transaction that reads before it writes fails with
+/// `SQLITE_BUSY` instead of waiting when another writer got in between.
 pub async fn redeem(
     db: &impl ConnectionTrait,
     token: Unredeemed,
@@ -84,7 +94,7 @@ pub async fn redeem(
     let row = redeemed_token::ActiveModel {
         purpose: Set(claims.purpose.to_owned()),
         nonce: Set(nonce.to_vec()),
-        purge_after: Set(to_i64(expires_at.saturating_add(PURGE_GRACE_SECS))),
+        purge_after: Set(to_i64(claims.issued_at.saturating_add(KEEP_SECS))),
     };
     let inserted = redeemed_token::Entity::insert(row)
         .on_conflict_do_nothing_on([redeemed_token::Column::Purpose, redeemed_token::Column::Nonce])
@@ -97,7 +107,7 @@ pub async fn redeem(
 }
 
 /// Deletes the rows of tokens that can no longer verify. Run it periodically; the table
-/// then stays bounded by issue rate × (max-age + grace).
+/// then stays bounded by redemption rate × ([`MAX_SINGLE_USE_AGE`] + grace).
 pub async fn purge_expired(db: &impl ConnectionTrait, now: SystemTime) -> Result<u64, DbErr> {
     let result = redeemed_token::Entity::delete_many()
         .filter(redeemed_token::Column::PurgeAfter.lte(to_i64(unix_secs(now))))

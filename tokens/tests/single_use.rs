@@ -2,10 +2,11 @@
 //! `LATCHKEY_TEST_POSTGRES_URL` is set (always in CI).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use migrations::test_database::{self, TestDatabase};
 use sea_orm::{EntityTrait, PaginatorTrait};
+use tokens::purpose::MAX_SINGLE_USE_AGE;
 use tokens::store::{self, PURGE_GRACE_SECS, RedeemError, redeemed_token};
 use tokens::{KeyRing, Rejection, Revocation, Scope, Secret, Subject, Verified, purpose};
 
@@ -68,14 +69,33 @@ async fn distinct_tokens_redeem_independently_and_purge(database: TestDatabase) 
     let again = store::redeem(&database.db, unredeemed(&scope, &token, now), now).await;
     assert!(matches!(again, Err(RedeemError::Rejected(Rejection::AlreadyUsed))));
 
-    let max_age = purpose::LOGIN.max_age().unwrap();
-    let grace = Duration::from_secs(PURGE_GRACE_SECS);
-    // Expired, but inside the grace window: rows stay, so a lagging server cannot re-redeem.
-    let just_expired = now + max_age + Duration::from_secs(1);
-    assert_eq!(store::purge_expired(&database.db, just_expired).await.unwrap(), 0);
-    let after_grace = now + max_age + grace + Duration::from_secs(1);
-    assert_eq!(store::purge_expired(&database.db, after_grace).await.unwrap(), 4);
+    // Rows are kept for the longest single-use max-age plus the grace, not the configured
+    // max-age: raising it later must not make these tokens redeemable again.
+    let kept = MAX_SINGLE_USE_AGE + Duration::from_secs(PURGE_GRACE_SECS);
+    let issued =
+        UNIX_EPOCH + Duration::from_secs(now.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    assert_eq!(
+        store::purge_expired(&database.db, issued + kept - Duration::from_secs(1)).await.unwrap(),
+        0
+    );
+    assert_eq!(store::purge_expired(&database.db, issued + kept).await.unwrap(), 4);
     assert_eq!(redeemed_token::Entity::find().count(&database.db).await.unwrap(), 0);
+}
+
+/// Redemption inside the caller's transaction: a rollback un-spends the token.
+async fn a_rolled_back_redemption_can_be_retried(database: TestDatabase) {
+    use sea_orm::TransactionTrait as _;
+    let scope = login();
+    let now = SystemTime::now();
+    let token = scope.mint(Subject::User(1), None, &ALICE, now);
+    let txn = database.db.begin().await.unwrap();
+    store::redeem(&txn, unredeemed(&scope, &token, now), now).await.unwrap();
+    txn.rollback().await.unwrap();
+    let txn = database.db.begin().await.unwrap();
+    store::redeem(&txn, unredeemed(&scope, &token, now), now).await.unwrap();
+    txn.commit().await.unwrap();
+    let again = store::redeem(&database.db, unredeemed(&scope, &token, now), now).await;
+    assert!(matches!(again, Err(RedeemError::Rejected(Rejection::AlreadyUsed))));
 }
 
 async fn a_token_that_expired_after_verification_is_not_redeemed(database: TestDatabase) {
@@ -117,4 +137,5 @@ on_both_databases!(
     exactly_one_concurrent_redeemer_wins,
     distinct_tokens_redeem_independently_and_purge,
     a_token_that_expired_after_verification_is_not_redeemed,
+    a_rolled_back_redemption_can_be_retried,
 );

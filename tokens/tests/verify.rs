@@ -48,7 +48,10 @@ fn every_purpose_round_trips() {
             let token = mint(&scope, subject, resource);
             let verified = check(&scope, &token, &ALICE, T0, resource)
                 .unwrap_or_else(|r| panic!("{} rejected its own token: {r}", purpose.name()));
-            let claims = verified.claims();
+            let claims = match &verified {
+                Verified::Reusable(claims) => claims,
+                Verified::SingleUse(unredeemed) => unredeemed.claims(),
+            };
             assert_eq!(
                 (claims.purpose(), claims.subject(), claims.resource()),
                 (purpose.name(), subject, resource)
@@ -214,14 +217,28 @@ fn previous_keys_verify_until_removed_from_the_ring() {
 
 #[test]
 fn a_key_id_with_a_foreign_secret_is_a_bad_signature() {
-    // An attacker who copies a real key id still needs the secret.
+    // An attacker who copies a real key id into a token signed with their own secret still
+    // needs ours: mint with another secret, then splice in the ring's key id (bytes 2..6).
     let ring = ring();
-    let reports = Scope::new(&ring, purpose::REPORT);
-    let mut raw = URL_SAFE_NO_PAD.decode(mint(&reports, Subject::User(7), None)).unwrap();
-    let len = raw.len();
-    raw[len - 16..].copy_from_slice(&[0; 16]);
-    let forged = URL_SAFE_NO_PAD.encode(raw);
-    assert_eq!(check(&reports, &forged, &ALICE, T0, None).unwrap_err(), Rejection::BadSignature);
+    let ours = Scope::new(&ring, purpose::REPORT);
+    let theirs =
+        Scope::new(&KeyRing::new(Secret::from_bytes([0x17; 32]).unwrap()), purpose::REPORT);
+    let genuine = URL_SAFE_NO_PAD.decode(mint(&ours, Subject::User(7), None)).unwrap();
+    let mut forged = URL_SAFE_NO_PAD.decode(mint(&theirs, Subject::User(7), None)).unwrap();
+    assert_ne!(forged[2..6], genuine[2..6]);
+    forged[2..6].copy_from_slice(&genuine[2..6]);
+    let forged = URL_SAFE_NO_PAD.encode(forged);
+    assert_eq!(check(&ours, &forged, &ALICE, T0, None).unwrap_err(), Rejection::BadSignature);
+}
+
+#[test]
+fn a_lookalike_purpose_with_laxer_rules_gets_another_key() {
+    // Same name, but signing in: must not share the report key.
+    let ring = ring();
+    let token = mint(&Scope::new(&ring, purpose::REPORT), Subject::User(7), Some(1));
+    let lookalike = Purpose::new("report", purpose::REPORT.max_age(), false, true);
+    let rejection = check(&Scope::new(&ring, lookalike), &token, &ALICE, T0, Some(1)).unwrap_err();
+    assert_eq!(rejection, Rejection::BadSignature);
 }
 
 #[test]
@@ -311,13 +328,19 @@ proptest! {
     }
 
     #[test]
-    fn verification_is_total_on_arbitrary_bytes(
-        bytes in prop::collection::vec(any::<u8>(), 0..90),
+    fn verification_is_total_on_structured_bytes(
+        flags in 0u8..8,
+        tail in prop::collection::vec(any::<u8>(), 0..80),
         purpose in arb_purpose(),
         now in 0u64..(1 << 40),
     ) {
-        // Structured-looking input reaches deeper than random text: version 1, known flags.
-        let scope = Scope::new(&ring(), purpose);
+        // Version 1, known flags and the ring's own key id, then anything: this reaches the
+        // varint parser, the MAC and the time checks, which random bytes almost never do.
+        let ring = ring();
+        let scope = Scope::new(&ring, purpose);
+        let mut bytes = vec![1, flags];
+        bytes.extend_from_slice(&ring.current().id().get().to_be_bytes());
+        bytes.extend_from_slice(&tail);
         let token = URL_SAFE_NO_PAD.encode(&bytes);
         if let Ok(opened) = scope.open(&token) {
             let _ = opened.verify(&ALICE, at(now), Some(1));

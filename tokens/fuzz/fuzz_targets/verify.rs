@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use tokens::{KeyRing, Revocation, Scope, Secret, purpose};
 
-/// The same secret as `seeds/make.rs` used, so seeded tokens reach the MAC and beyond.
+/// The secret `examples/fuzz_seeds.rs` signs the seeds with, so they reach the MAC and beyond.
 static SCOPES: LazyLock<Vec<Scope>> = LazyLock::new(|| {
     let ring = KeyRing::new(Secret::from_bytes([0x5a; 32]).unwrap());
     purpose::ALL.into_iter().map(|p| Scope::new(&ring, p)).collect()
