@@ -9,7 +9,12 @@ use leptos_router::components::{Route, Router, Routes};
 mod components;
 #[cfg(feature = "ssr")]
 mod csp;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod entities;
 mod pages;
+#[cfg(feature = "ssr")]
+pub mod services;
 
 use pages::{HomePage, NotFound};
 

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use crate::config::RawConfig;
 
 /// Passwordless sign-in by email link.
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "latchkey", version, about)]
 pub struct Cli {
     #[command(flatten)]
@@ -19,4 +19,15 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web application (the default).
     Serve,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account for EMAIL (normalised: trimmed and lower-cased).
+    Add { email: String },
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use clap::Args;
 use tokens::{Purpose, purpose};
 
-/// The raw settings, as typed by the operator.
-#[derive(Args, Clone, Debug)]
+/// The raw settings, as typed by the operator. Deliberately not `Debug`: it holds secrets.
+#[derive(Args, Clone)]
 pub struct RawConfig {
     /// Database URL: `sqlite://PATH` or `postgres://…`.
     #[arg(long, env = "LATCHKEY_DATABASE_URL", default_value = "sqlite://var/latchkey.db")]
@@ -26,7 +26,8 @@ pub struct RawConfig {
     pub bind: String,
 
     /// Master secret (URL-safe base64, at least 32 bytes). When unset, one is generated on
-    /// first run and kept in the secret file.
+    /// first run and kept in the secret file. Required with PostgreSQL, where several
+    /// instances must share it. Prefer the environment: flags show in `ps`.
     #[arg(long, env = "LATCHKEY_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
 
@@ -88,8 +89,9 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Which database, with what the server needs to know about it up front.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which database, with what the server needs to know about it up front. `Debug` hides
+/// the password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite { url: String, path: PathBuf },
     Postgres(String),
@@ -105,13 +107,19 @@ impl DatabaseUrl {
                     "a sqlite:// URL needs a file path, e.g. sqlite://var/latchkey.db",
                 ));
             }
+            // Everything would be lost at exit, sessions and spent tokens included.
+            if path == ":memory:" || rest.contains("mode=memory") {
+                return Err(err(
+                    "an in-memory SQLite database loses everything at exit; use a file",
+                ));
+            }
             // `mode=rwc` creates the file on first run.
             let url = if rest.contains('?') { raw.to_owned() } else { format!("{raw}?mode=rwc") };
             Ok(Self::Sqlite { url, path: PathBuf::from(path) })
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Ok(Self::Postgres(raw.to_owned()))
         } else {
-            Err(err(&format!("expected sqlite://… or postgres://…, got {raw:?}")))
+            Err(err(&format!("expected sqlite://… or postgres://…, got {:?}", redact(raw))))
         }
     }
 
@@ -130,6 +138,22 @@ impl DatabaseUrl {
     }
 }
 
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", redact(self.url()))
+    }
+}
+
+/// `scheme://user:password@host/…` → `scheme://…@host/…`: URLs end up in logs and errors.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://…{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// The site's public origin, e.g. `https://latchkey.example.com` (no trailing slash).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseUrl(String);
@@ -137,17 +161,21 @@ pub struct BaseUrl(String);
 impl BaseUrl {
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let err = |m: String| ConfigError::new("LATCHKEY_BASE_URL (--base-url)", m);
-        let trimmed = raw.trim_end_matches('/');
-        let rest = trimmed
-            .strip_prefix("https://")
-            .or_else(|| trimmed.strip_prefix("http://"))
-            .ok_or_else(|| err(format!("expected an http:// or https:// URL, got {raw:?}")))?;
-        let host_ok = !rest.is_empty()
-            && rest.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c));
-        if !host_ok {
-            return Err(err(format!("expected scheme://host[:port] with no path, got {raw:?}")));
+        let shape = || err(format!("expected http(s)://host[:port] with no path, got {raw:?}"));
+        let uri: axum::http::Uri = raw.parse().map_err(|_| shape())?;
+        let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+        let authority = uri.authority().ok_or_else(shape)?;
+        let host_ok = !authority.host().is_empty() && !authority.as_str().contains('@');
+        // `Uri` accepts any digits as a port; a port must fit in 16 bits and not be 0.
+        let after_host = authority.as_str().rsplit_once(']').map_or(authority.as_str(), |(_, r)| r);
+        let port_ok = after_host
+            .rsplit_once(':')
+            .is_none_or(|(_, port)| port.parse::<u16>().is_ok_and(|n| n > 0));
+        let rest_ok = matches!(uri.path(), "" | "/") && uri.query().is_none();
+        if !(scheme_ok && host_ok && port_ok && rest_ok) {
+            return Err(shape());
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(format!("{}://{}", uri.scheme_str().unwrap_or("http"), authority.as_str())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -209,8 +237,17 @@ impl TryFrom<RawConfig> for Config {
             .collect::<Result<_, _>>()?;
         tracing_subscriber::EnvFilter::try_new(&raw.log)
             .map_err(|e| ConfigError::new("LATCHKEY_LOG (--log)", e.to_string()))?;
+        let database = DatabaseUrl::parse(&raw.database_url)?;
+        // Each instance would otherwise generate its own secret, and links minted by one
+        // would be refused by the others.
+        if matches!(database, DatabaseUrl::Postgres(_)) && raw.secret.is_none() {
+            return Err(ConfigError::new(
+                "LATCHKEY_SECRET (--secret)",
+                "required with PostgreSQL: every instance must sign with the same secret",
+            ));
+        }
         Ok(Self {
-            database: DatabaseUrl::parse(&raw.database_url)?,
+            database,
             base_url: BaseUrl::parse(&raw.base_url)?,
             bind: raw.bind.parse().map_err(|_| {
                 ConfigError::new(
@@ -262,6 +299,12 @@ mod tests {
                 .contains("LATCHKEY_DATABASE_URL")
         );
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+        assert!(DatabaseUrl::parse("sqlite://x.db?mode=memory").is_err());
+        let typo = DatabaseUrl::parse("postgress://u:hunter2@h/db").unwrap_err().to_string();
+        assert!(!typo.contains("hunter2"), "{typo}");
+        let debug = format!("{:?}", DatabaseUrl::parse("postgres://u:hunter2@h/db").unwrap());
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]
@@ -269,7 +312,20 @@ mod tests {
         assert_eq!(BaseUrl::parse("https://example.com/").unwrap().as_str(), "https://example.com");
         assert!(BaseUrl::parse("https://example.com").unwrap().is_https());
         assert!(!BaseUrl::parse("http://127.0.0.1:3000").unwrap().is_https());
-        for bad in ["example.com", "ftp://x", "https://", "https://x/path", "https://a b"] {
+        for bad in [
+            "example.com",
+            "ftp://x",
+            "https://",
+            "https://x/path",
+            "https://a b",
+            "https://:",
+            "http://a:b:c",
+            "http://[",
+            "https://x:99999",
+            "https://x:0",
+            "https://user:pw@x",
+            "https://x?next=/",
+        ] {
             assert!(BaseUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,6 +1,7 @@
 //! The `latchkey` server: configuration, HTTP, and start-up.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 mod database;
 mod headers;
@@ -8,3 +9,4 @@ mod routes;
 mod secrets;
 pub mod startup;
 pub mod telemetry;
+mod workers;

@@ -29,32 +29,56 @@ fn load_or_generate(path: &Path) -> Result<Secret, ConfigError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
     }
+    if path.exists() {
+        return read_private(path).map_err(|e| err(&e));
+    }
     let secret = Secret::generate();
-    // `create_new` makes first-run generation race-free: if another instance wrote the
-    // file first, we read its secret instead of overwriting it.
-    match create_private(path) {
-        Ok(mut file) => {
-            file.write_all(secret.to_base64().as_bytes())
-                .and_then(|()| file.sync_all())
-                .map_err(|e| err(&e))?;
+    // Written whole to a private temporary file, then linked into place: the secret file
+    // either does not exist or is complete, even after a crash, and `hard_link` refuses to
+    // replace a file another instance published first.
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let written = create_private(&temporary).and_then(|mut file| {
+        file.write_all(secret.to_base64().as_bytes()).and_then(|()| file.sync_all())
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => {
             tracing::info!(path = %path.display(), "generated a new master secret");
             Ok(secret)
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let text = std::fs::read_to_string(path).map_err(|e| err(&e))?;
-            Secret::from_base64(&text).map_err(|e| err(&e))
+            read_private(path).map_err(|e| err(&e))
         }
         Err(e) => Err(err(&e)),
     }
 }
 
+/// Reads an existing secret file, refusing one that others could read: a leaked master
+/// secret lets anyone mint links for any account.
+fn read_private(path: &Path) -> Result<Secret, Box<dyn std::error::Error>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "readable by others (mode {:o}); run chmod 600 on it",
+                mode & 0o777
+            )
+            .into());
+        }
+    }
+    Ok(Secret::from_base64(&std::fs::read_to_string(path)?)?)
+}
+
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
 }
 
 #[cfg(not(unix))]
 fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+    std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)
 }

@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::{database, headers, routes, secrets};
+use crate::{database, headers, routes, secrets, workers};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -51,6 +51,7 @@ impl std::error::Error for StartupError {}
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    db: DatabaseConnection,
 }
 
 impl Application {
@@ -67,10 +68,10 @@ impl Application {
         let db = database::connect_and_migrate(&config.database)
             .await
             .map_err(StartupError::Database)?;
-        let state = AppState { leptos_options, db, backend: config.database.backend() };
+        let state = AppState { leptos_options, db: db.clone(), backend: config.database.backend() };
         let listener =
             TcpListener::bind(config.bind).await.map_err(|e| StartupError::Bind(config.bind, e))?;
-        Ok(Self { listener, router: router(state) })
+        Ok(Self { listener, router: router(state), db })
     }
 
     /// The bound address (tests bind port 0 and ask which port they got).
@@ -80,9 +81,15 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let purge = tokio::spawn(workers::purge_redeemed::run(self.db));
+        let served = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+        purge.abort();
+        served
     }
 }
 

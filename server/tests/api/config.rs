@@ -9,13 +9,13 @@ use crate::helpers::{config, spawn_app, start};
 
 /// Runs the real binary with one setting changed; it must stop (within 20 s) with one line
 /// naming it.
-fn start_with(var: &str, value: &str) -> (Option<i32>, String) {
+fn start_with(settings: &[(&str, &str)]) -> (Option<i32>, String) {
     let data_dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
         .env("LATCHKEY_SECRET_FILE", data_dir.path().join("secret.key"))
         .env("LATCHKEY_DATABASE_URL", format!("sqlite://{}/db.sqlite", data_dir.path().display()))
         .env("LATCHKEY_BIND", "127.0.0.1:0")
-        .env(var, value)
+        .envs(settings.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -24,7 +24,7 @@ fn start_with(var: &str, value: &str) -> (Option<i32>, String) {
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             child.kill().unwrap();
-            panic!("latchkey with {var}={value} did not stop");
+            panic!("latchkey with {settings:?} did not stop");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -43,9 +43,10 @@ fn bad_settings_stop_start_up_with_one_line_naming_the_setting() {
         ("LATCHKEY_LOGIN_MAX_AGE", "none"),
         ("LATCHKEY_REPORT_MAX_AGE", "soon"),
         ("LATCHKEY_LOG", "[[[bad"),
+        ("LATCHKEY_LOGIN_MAX_AGE", "2days"),
     ];
     for (var, value) in cases {
-        let (code, stderr) = start_with(var, value);
+        let (code, stderr) = start_with(&[(var, value)]);
         assert_eq!(code, Some(2), "{var}={value}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{var}={value}: {stderr}");
         assert!(stderr.contains(var), "{var}={value}: {stderr}");
@@ -55,7 +56,11 @@ fn bad_settings_stop_start_up_with_one_line_naming_the_setting() {
 
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
-    let (code, stderr) = start_with("LATCHKEY_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
+    let secret = tokens::Secret::generate().to_base64();
+    let (code, stderr) = start_with(&[
+        ("LATCHKEY_DATABASE_URL", "postgres://nobody:hunter2@127.0.0.1:1/none"),
+        ("LATCHKEY_SECRET", &secret),
+    ]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr
@@ -118,4 +123,18 @@ async fn migrations_run_at_start_up() {
         .unwrap()
         .unwrap();
     assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_file_others_can_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let data_dir = tempfile::tempdir().unwrap();
+    let file = data_dir.path().join("secret.key");
+    std::fs::write(&file, tokens::Secret::generate().to_base64()).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let file = file.display().to_string();
+    let (code, stderr) = start_with(&[("LATCHKEY_SECRET_FILE", &file)]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("LATCHKEY_SECRET_FILE") && stderr.contains("chmod 600"), "{stderr}");
 }

@@ -73,6 +73,7 @@ pub async fn spawn_app_on_postgres() -> Option<TestApp> {
     // The schema was created and migrated by the helper; the app runs migrations again,
     // which must be a no-op.
     let url = database.url.clone();
-    let config = config(&data_dir, &url, &[]);
+    let secret = format!("--secret={}", tokens::Secret::generate().to_base64());
+    let config = config(&data_dir, &url, &[&secret]);
     Some(start(config, Some(database), data_dir).await)
 }

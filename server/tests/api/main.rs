@@ -1,5 +1,6 @@
 //! Integration tests: each spawns the real application on a free port with its own database.
 
+mod cli;
 mod config;
 mod health;
 mod helpers;

@@ -1,0 +1,66 @@
+//! Accounts: created on first sign-in or by an operator, found by normalised email.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
+    QueryFilter as _, Set,
+};
+
+use crate::domain::EmailAddress;
+use crate::entities::user;
+
+/// Why an account could not be created.
+#[derive(Debug)]
+pub enum CreateError {
+    AlreadyExists(user::Model),
+    Database(DbErr),
+}
+
+impl std::fmt::Display for CreateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::AlreadyExists(user) => {
+                write!(f, "a user with email {} already exists (id {})", user.email, user.id)
+            }
+            Self::Database(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CreateError {}
+
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await
+}
+
+/// Creates an active account. The unique index on `email` settles races between two
+/// creations of the same address: the loser gets `AlreadyExists`.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<user::Model, CreateError> {
+    let row = user::ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        status: Set(user::ACTIVE.to_owned()),
+        token_epoch: Set(0),
+        created_at: Set(Utc::now()),
+        last_sign_in_at: Set(None),
+        ..Default::default()
+    };
+    match row.insert(db).await {
+        Ok(user) => Ok(user),
+        Err(err)
+            if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            match find_by_email(db, email).await {
+                Ok(Some(existing)) => Err(CreateError::AlreadyExists(existing)),
+                Ok(None) => Err(CreateError::Database(err)),
+                Err(e) => Err(CreateError::Database(e)),
+            }
+        }
+        Err(err) => Err(CreateError::Database(err)),
+    }
+}

@@ -1,0 +1,71 @@
+//! What each subcommand of `latchkey` does.
+
+use app::domain::EmailAddress;
+use app::services::accounts;
+use leptos::prelude::LeptosOptions;
+
+use crate::cli::{Command, UserCommand};
+use crate::config::Config;
+use crate::database;
+use crate::startup::Application;
+
+/// A command's failure: one line for the operator, and the exit status that goes with it.
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad input or configuration: the operator can fix it and try again.
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Self { message: message.to_string(), code: 2 }
+    }
+
+    fn runtime(message: impl std::fmt::Display) -> Self {
+        Self { message: message.to_string(), code: 1 }
+    }
+}
+
+pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::User { command: UserCommand::Add { email } } => add_user(config, &email).await,
+    }
+}
+
+/// The site's layout (output name, site root…). cargo-leptos passes it in `LEPTOS_*`
+/// variables, at build and at run time; a binary built by plain `cargo` gets the defaults
+/// of `cargo leptos build` rather than Leptos's warning about the missing variables.
+fn leptos_options() -> Result<LeptosOptions, Failure> {
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none()
+        && option_env!("LEPTOS_OUTPUT_NAME").is_none()
+    {
+        return Ok(LeptosOptions::builder()
+            .output_name("latchkey")
+            .site_root("target/site")
+            .build());
+    }
+    leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .map_err(|e| Failure::usage(format!("invalid LEPTOS_* setting: {e}")))
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    let leptos_options = leptos_options()?;
+    let app = Application::build(config, leptos_options).await.map_err(Failure::usage)?;
+    if let Ok(addr) = app.local_addr() {
+        tracing::info!("listening on http://{addr}");
+    }
+    app.run_until_stopped().await.map_err(|e| Failure::runtime(format!("server error: {e}")))
+}
+
+async fn add_user(config: Config, email: &str) -> Result<(), Failure> {
+    let email = EmailAddress::parse(email)
+        .map_err(|e| Failure::usage(format!("invalid email {email:?}: {e}")))?;
+    let db = database::connect_and_migrate(&config.database).await.map_err(|e| {
+        Failure::usage(format!("cannot open the database (LATCHKEY_DATABASE_URL): {e}"))
+    })?;
+    let user = accounts::create(&db, &email).await.map_err(Failure::runtime)?;
+    println!("created user {} <{}>", user.id, user.email);
+    Ok(())
+}
