@@ -48,13 +48,15 @@ pub async fn sqlite() -> Result<TestDatabase, DbErr> {
 }
 
 /// A fresh schema in the PostgreSQL database named by [`POSTGRES_URL_VAR`], or `None` when
-/// the variable is unset. In CI (`CI=true`) an unset variable is an error: a suite that
-/// cannot run must not pass silently.
+/// the variable is unset (said on standard error, so the skip shows in the test output).
+/// In CI (`CI=true`) an unset variable is an error: a suite that cannot run must not pass
+/// silently.
 pub async fn postgres() -> Result<Option<TestDatabase>, DbErr> {
     let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             return Err(DbErr::Custom(format!("{POSTGRES_URL_VAR} must be set in CI")));
         }
+        eprintln!("{POSTGRES_URL_VAR} unset: PostgreSQL not tested");
         return Ok(None);
     };
     let schema = unique_name();

@@ -23,8 +23,7 @@ async fn sqlite() {
 
 #[tokio::test]
 async fn postgres() {
-    match test_database::postgres().await.unwrap() {
-        Some(database) => round_trip(database).await,
-        None => eprintln!("LATCHKEY_TEST_POSTGRES_URL unset: PostgreSQL not tested"),
+    if let Some(database) = test_database::postgres().await.unwrap() {
+        round_trip(database).await;
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::LeptosOptions;
 use crate::cli::{Command, UserCommand};
 use crate::config::Config;
 use crate::database;
-use crate::startup::Application;
+use crate::startup::{self, Application};
 
 /// A command's failure: one line for the operator, and the exit status that goes with it.
 pub struct Failure {
@@ -40,10 +40,7 @@ fn leptos_options() -> Result<LeptosOptions, Failure> {
     if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none()
         && option_env!("LEPTOS_OUTPUT_NAME").is_none()
     {
-        return Ok(LeptosOptions::builder()
-            .output_name("latchkey")
-            .site_root("target/site")
-            .build());
+        return Ok(startup::default_leptos_options());
     }
     leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)

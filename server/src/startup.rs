@@ -13,6 +13,12 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::{database, headers, routes, secrets, workers};
 
+/// The site's layout as `cargo leptos build` produces it (output name, site root), for a
+/// binary started without cargo-leptos's `LEPTOS_*` variables, and for tests.
+pub fn default_leptos_options() -> LeptosOptions {
+    LeptosOptions::builder().output_name("latchkey").site_root("target/site").build()
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {

@@ -1,11 +1,10 @@
 use std::path::PathBuf;
 
 use clap::Parser as _;
-use leptos::prelude::LeptosOptions;
 use migrations::test_database::{self, TestDatabase};
 use server::cli::Cli;
 use server::config::Config;
-use server::startup::Application;
+use server::startup::{self, Application};
 
 /// A running application and what a test needs to talk to it.
 pub struct TestApp {
@@ -40,17 +39,15 @@ pub fn config(data_dir: &tempfile::TempDir, database_url: &str, extra: &[&str]) 
         .expect("test config is valid")
 }
 
-fn leptos_options() -> LeptosOptions {
-    LeptosOptions::builder().output_name("latchkey").site_root("target/site").build()
-}
-
 pub async fn start(
     config: Config,
     database: Option<TestDatabase>,
     data_dir: tempfile::TempDir,
 ) -> TestApp {
     server::telemetry::init("warn");
-    let app = Application::build(config, leptos_options()).await.expect("the app builds");
+    let app = Application::build(config, startup::default_leptos_options())
+        .await
+        .expect("the app builds");
     let address = format!("http://{}", app.local_addr().unwrap());
     tokio::spawn(app.run_until_stopped());
     let client =
