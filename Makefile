@@ -16,7 +16,12 @@ E2E_ENV := LATCHKEY_DATABASE_URL=sqlite://$(E2E_DIR)/latchkey.db \
            LATCHKEY_SECRET_FILE=$(E2E_DIR)/secret.key \
            LATCHKEY_BIND=127.0.0.1:3000 LATCHKEY_BASE_URL=http://127.0.0.1:3000
 
-.PHONY: help setup tools browser npm run test test-rust test-e2e bench fuzz clean-e2e
+# A real SMTP server for the integration tests (aiosmtpd, from PyPI, in its own venv).
+TEST_TOOLS := $(CURDIR)/target/test-tools
+AIOSMTPD_VERSION := 1.4.6
+export LATCHKEY_TEST_PYTHON := $(TEST_TOOLS)/venv/bin/python
+
+.PHONY: help setup tools browser npm smtpd run test test-rust test-e2e bench fuzz clean-e2e
 
 help:
 	@echo "make run    build and serve on http://127.0.0.1:3000 (SQLite and mail files under var/)"
@@ -24,7 +29,14 @@ help:
 	@echo "make bench  criterion benchmarks of the token crate"
 	@echo "make fuzz   fuzz token verification (FUZZ_SECONDS=60)"
 
-setup: tools npm browser
+setup: tools npm browser smtpd
+
+smtpd: $(TEST_TOOLS)/venv/.aiosmtpd-$(AIOSMTPD_VERSION)
+
+$(TEST_TOOLS)/venv/.aiosmtpd-$(AIOSMTPD_VERSION):
+	python3 -m venv $(TEST_TOOLS)/venv
+	$(TEST_TOOLS)/venv/bin/pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION)
+	@touch $@
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
@@ -50,8 +62,10 @@ browser:
 	  fi; \
 	fi
 
+# With the default file transport, sign-in links are also logged, at debug level (they are
+# credentials, so never at info).
 run: tools npm
-	cargo leptos serve
+	LATCHKEY_LOG="$${LATCHKEY_LOG:-info,server::workers::mail_delivery=debug}" cargo leptos serve
 
 test: setup test-rust test-e2e
 

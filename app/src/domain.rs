@@ -2,5 +2,9 @@
 //! the value is valid.
 
 mod email_address;
+mod next_path;
+mod sign_in_code;
 
 pub use email_address::{EmailAddress, EmailAddressError};
+pub use next_path::NextPath;
+pub use sign_in_code::SignInCode;

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::StaticSegment;
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment, path};
 
 mod components;
 #[cfg(feature = "ssr")]
@@ -12,11 +12,17 @@ mod csp;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod link_cookie;
+#[cfg(feature = "ssr")]
+pub mod mail;
 mod pages;
+#[cfg(feature = "ssr")]
+pub mod request;
 #[cfg(feature = "ssr")]
 pub mod services;
 
-use pages::{HomePage, NotFound};
+use pages::{CheckEmailPage, ContinueSignInPage, DashboardPage, HomePage, NotFound, SignInPage};
 
 /// The HTML document around the app, rendered once per server-side request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,10 +63,19 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">
                     "Latchkey"
                 </a>
+                <nav aria-label="Account">
+                    <a href="/dashboard">"Dashboard"</a>
+                </nav>
             </header>
             <main id="main" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
+                    <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/signin/check") view=CheckEmailPage />
+                    // Rendered whole before sending (not streamed), so they work without
+                    // JavaScript and can answer with a redirect.
+                    <Route path=path!("/signin/continue") view=ContinueSignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

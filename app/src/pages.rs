@@ -1,5 +1,13 @@
+mod check_email;
+mod continue_sign_in;
+mod dashboard;
 mod home;
 mod not_found;
+mod sign_in;
 
+pub use check_email::CheckEmailPage;
+pub use continue_sign_in::ContinueSignInPage;
+pub use dashboard::DashboardPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
+pub use sign_in::SignInPage;

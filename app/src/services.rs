@@ -2,3 +2,14 @@
 //! handlers reach the database through.
 
 pub mod accounts;
+pub mod code_hashing;
+mod context;
+mod db;
+pub mod outbox;
+pub mod session_auth;
+pub mod session_store;
+pub mod sign_in;
+pub mod time;
+
+pub use context::{Services, SignInSettings};
+pub use db::Db;

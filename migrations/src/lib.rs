@@ -5,6 +5,9 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_users;
 mod m20261123_000002_create_redeemed_tokens;
+mod m20261124_000003_create_sign_in_requests;
+mod m20261124_000004_create_outbox;
+mod m20261124_000005_create_sessions;
 #[cfg(feature = "testing")]
 pub mod test_database;
 
@@ -16,6 +19,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_users::Migration),
             Box::new(m20261123_000002_create_redeemed_tokens::Migration),
+            Box::new(m20261124_000003_create_sign_in_requests::Migration),
+            Box::new(m20261124_000004_create_outbox::Migration),
+            Box::new(m20261124_000005_create_sessions::Migration),
         ]
     }
 }

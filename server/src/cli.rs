@@ -24,6 +24,27 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Generate links offline, from a shell.
+    Link {
+        #[command(subcommand)]
+        command: LinkCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LinkCommand {
+    /// Print a sign-in link for EMAIL (single-use, expiring like an emailed one). The
+    /// account is created when the link is used, if it does not exist yet.
+    Login {
+        #[arg(long)]
+        email: String,
+        /// Same-origin path to land on after signing in.
+        #[arg(long)]
+        next: Option<String>,
+        /// How many links to print, one per line (for load tests).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]

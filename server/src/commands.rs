@@ -1,10 +1,13 @@
 //! What each subcommand of `latchkey` does.
 
-use app::domain::EmailAddress;
-use app::services::accounts;
+use std::io::Write as _;
+use std::time::SystemTime;
+
+use app::domain::{EmailAddress, NextPath};
+use app::services::{accounts, sign_in};
 use leptos::prelude::LeptosOptions;
 
-use crate::cli::{Command, UserCommand};
+use crate::cli::{Command, LinkCommand, UserCommand};
 use crate::config::Config;
 use crate::database;
 use crate::startup::{self, Application};
@@ -30,6 +33,9 @@ pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
     match command {
         Command::Serve => serve(config).await,
         Command::User { command: UserCommand::Add { email } } => add_user(config, &email).await,
+        Command::Link { command: LinkCommand::Login { email, next, count } } => {
+            login_links(config, &email, next.as_deref(), count).await
+        }
     }
 }
 
@@ -56,13 +62,45 @@ async fn serve(config: Config) -> Result<(), Failure> {
     app.run_until_stopped().await.map_err(|e| Failure::runtime(format!("server error: {e}")))
 }
 
+fn parse_email(email: &str) -> Result<EmailAddress, Failure> {
+    EmailAddress::parse(email).map_err(|e| Failure::usage(format!("invalid email {email:?}: {e}")))
+}
+
 async fn add_user(config: Config, email: &str) -> Result<(), Failure> {
-    let email = EmailAddress::parse(email)
-        .map_err(|e| Failure::usage(format!("invalid email {email:?}: {e}")))?;
+    let email = parse_email(email)?;
     let db = database::connect_and_migrate(&config.database).await.map_err(|e| {
         Failure::usage(format!("cannot open the database (LATCHKEY_DATABASE_URL): {e}"))
     })?;
-    let user = accounts::create(&db, &email).await.map_err(Failure::runtime)?;
+    let user = accounts::create(&db.write, &email).await.map_err(Failure::runtime)?;
     println!("created user {} <{}>", user.id, user.email);
     Ok(())
+}
+
+/// Prints sign-in links, as django-sesame users do from a shell. Signed with the same
+/// secret as the server, so run it with the server's settings.
+async fn login_links(
+    config: Config,
+    email: &str,
+    next: Option<&str>,
+    count: u32,
+) -> Result<(), Failure> {
+    let email = parse_email(email)?;
+    let next = next
+        .map(|raw| {
+            NextPath::parse(raw).ok_or_else(|| {
+                Failure::usage(format!(
+                    "--next must be a path on this site, like /dashboard: {raw:?}"
+                ))
+            })
+        })
+        .transpose()?;
+    let services = startup::services(&config).await.map_err(Failure::usage)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for _ in 0..count {
+        let link = sign_in::issue_link(&services, &email, next.as_ref(), SystemTime::now())
+            .await
+            .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
+        writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
+    }
+    out.flush().map_err(|e| Failure::runtime(format!("cannot print: {e}")))
 }

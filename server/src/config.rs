@@ -66,6 +66,57 @@ pub struct RawConfig {
     /// Max-age of WebSocket tickets.
     #[arg(long, env = "LATCHKEY_WS_MAX_AGE", default_value = "1m")]
     pub ws_max_age: String,
+
+    /// SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525` or
+    /// `smtps://user:pass@host`. When unset, mail is written as .eml files to the mail dir.
+    #[arg(long, env = "LATCHKEY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Where .eml files go when no SMTP URL is set.
+    #[arg(long, env = "LATCHKEY_MAIL_DIR", default_value = "var/mail")]
+    pub mail_dir: PathBuf,
+
+    /// The From of every message.
+    #[arg(long, env = "LATCHKEY_MAIL_FROM", default_value = "Latchkey <no-reply@localhost>")]
+    pub mail_from: String,
+
+    /// Sign-in emails allowed per address per rate window.
+    #[arg(long, env = "LATCHKEY_SIGN_IN_PER_EMAIL", default_value = "5")]
+    pub sign_in_per_email: String,
+
+    /// Sign-in requests allowed per client IP (IPv6: per /64) per rate window.
+    #[arg(long, env = "LATCHKEY_SIGN_IN_PER_IP", default_value = "60")]
+    pub sign_in_per_ip: String,
+
+    /// The sliding window of both sign-in rate limits.
+    #[arg(long, env = "LATCHKEY_SIGN_IN_RATE_WINDOW", default_value = "15m")]
+    pub sign_in_rate_window: String,
+
+    /// A session ends after this long without a request.
+    #[arg(long, env = "LATCHKEY_SESSION_IDLE_TIMEOUT", default_value = "7days")]
+    pub session_idle_timeout: String,
+
+    /// A session ends this long after signing in, however active.
+    #[arg(long, env = "LATCHKEY_SESSION_ABSOLUTE_TIMEOUT", default_value = "30days")]
+    pub session_absolute_timeout: String,
+
+    /// Argon2id memory for sign-in codes, in KiB (OWASP: 19456).
+    #[arg(long, env = "LATCHKEY_ARGON2_MEMORY_KIB", default_value = "19456")]
+    pub argon2_memory_kib: String,
+
+    /// Argon2id passes (OWASP: 2).
+    #[arg(long, env = "LATCHKEY_ARGON2_ITERATIONS", default_value = "2")]
+    pub argon2_iterations: String,
+
+    /// Argon2id lanes (OWASP: 1).
+    #[arg(long, env = "LATCHKEY_ARGON2_PARALLELISM", default_value = "1")]
+    pub argon2_parallelism: String,
+
+    /// Behind a reverse proxy: the header it sets to the client's address (e.g.
+    /// `X-Forwarded-For`; its last entry is used). Unset: the peer address. Only set this
+    /// when every request comes through that proxy, or clients can choose their own IP.
+    #[arg(long, env = "LATCHKEY_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 /// A setting's value that could not be used; `Display` is the one line printed at start-up.
@@ -199,6 +250,40 @@ pub struct Config {
     pub secret_file: PathBuf,
     pub log: String,
     pub purposes: Vec<Purpose>,
+    pub mail: MailConfig,
+    pub sign_in: SignInConfig,
+    pub client_ip_header: Option<axum::http::HeaderName>,
+}
+
+/// Where mail goes.
+#[derive(Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    pub from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig").field("from", &self.from.to_string()).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
+pub enum MailTransport {
+    /// The URL is kept whole (it may hold a password): never log it.
+    Smtp(String),
+    Files(PathBuf),
+}
+
+/// The sign-in rules that are settings.
+#[derive(Clone, Debug)]
+pub struct SignInConfig {
+    pub per_email: u32,
+    pub per_ip: u32,
+    pub rate_window: Duration,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub argon2: (u32, u32, u32),
 }
 
 impl TryFrom<RawConfig> for Config {
@@ -238,6 +323,81 @@ impl TryFrom<RawConfig> for Config {
         tracing_subscriber::EnvFilter::try_new(&raw.log)
             .map_err(|e| ConfigError::new("LATCHKEY_LOG (--log)", e.to_string()))?;
         let database = DatabaseUrl::parse(&raw.database_url)?;
+        let sign_in = SignInConfig {
+            per_email: positive(
+                "LATCHKEY_SIGN_IN_PER_EMAIL (--sign-in-per-email)",
+                &raw.sign_in_per_email,
+            )?,
+            per_ip: positive("LATCHKEY_SIGN_IN_PER_IP (--sign-in-per-ip)", &raw.sign_in_per_ip)?,
+            rate_window: duration(
+                "LATCHKEY_SIGN_IN_RATE_WINDOW (--sign-in-rate-window)",
+                &raw.sign_in_rate_window,
+            )?,
+            session_idle: duration(
+                "LATCHKEY_SESSION_IDLE_TIMEOUT (--session-idle-timeout)",
+                &raw.session_idle_timeout,
+            )?,
+            session_absolute: duration(
+                "LATCHKEY_SESSION_ABSOLUTE_TIMEOUT (--session-absolute-timeout)",
+                &raw.session_absolute_timeout,
+            )?,
+            argon2: (
+                positive(
+                    "LATCHKEY_ARGON2_MEMORY_KIB (--argon2-memory-kib)",
+                    &raw.argon2_memory_kib,
+                )?,
+                positive(
+                    "LATCHKEY_ARGON2_ITERATIONS (--argon2-iterations)",
+                    &raw.argon2_iterations,
+                )?,
+                positive(
+                    "LATCHKEY_ARGON2_PARALLELISM (--argon2-parallelism)",
+                    &raw.argon2_parallelism,
+                )?,
+            ),
+        };
+        // Checked here so a bad combination stops start-up, not the first email.
+        app::services::code_hashing::CodeHasher::new(
+            sign_in.argon2.0,
+            sign_in.argon2.1,
+            sign_in.argon2.2,
+        )
+        .map_err(|e| ConfigError::new("LATCHKEY_ARGON2_* (--argon2-*)", e.to_string()))?;
+        let mail = MailConfig {
+            transport: match raw.smtp_url.filter(|u| !u.trim().is_empty()) {
+                Some(url) => {
+                    // Parsed now so a typo is reported at start-up, without echoing it.
+                    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url).map_err(
+                        |e| {
+                            ConfigError::new(
+                                "LATCHKEY_SMTP_URL (--smtp-url)",
+                                format!("expected smtp://host:port or smtps://user:pass@host: {e}"),
+                            )
+                        },
+                    )?;
+                    MailTransport::Smtp(url)
+                }
+                None => MailTransport::Files(raw.mail_dir),
+            },
+            from: raw.mail_from.parse().map_err(|e| {
+                ConfigError::new(
+                    "LATCHKEY_MAIL_FROM (--mail-from)",
+                    format!("{e}: {:?}", raw.mail_from),
+                )
+            })?,
+        };
+        let client_ip_header = raw
+            .client_ip_header
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| {
+                axum::http::HeaderName::try_from(h.trim()).map_err(|_| {
+                    ConfigError::new(
+                        "LATCHKEY_CLIENT_IP_HEADER (--client-ip-header)",
+                        format!("not a header name: {h:?}"),
+                    )
+                })
+            })
+            .transpose()?;
         // Each instance would otherwise generate its own secret, and links minted by one
         // would be refused by the others.
         if matches!(database, DatabaseUrl::Postgres(_)) && raw.secret.is_none() {
@@ -264,8 +424,23 @@ impl TryFrom<RawConfig> for Config {
             secret_file: raw.secret_file,
             log: raw.log,
             purposes,
+            mail,
+            sign_in,
+            client_ip_header,
         })
     }
+}
+
+fn positive(setting: &'static str, text: &str) -> Result<u32, ConfigError> {
+    text.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ConfigError::new(setting, format!("expected a whole number above 0, got {text:?}"))
+    })
+}
+
+fn duration(setting: &'static str, text: &str) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(text.trim()).ok().filter(|d| d.as_secs() > 0).ok_or_else(|| {
+        ConfigError::new(setting, format!("expected a duration like 15m or 7days, got {text:?}"))
+    })
 }
 
 /// `none` (no max-age) or a human duration such as `15m`, `3days`, `90s`.

@@ -3,7 +3,8 @@
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
 use axum::response::Response;
@@ -21,10 +22,16 @@ const DEFAULTS: [(axum::http::HeaderName, &str); 4] = [
 
 /// Middleware (`axum::middleware::from_fn`) adding each default the response lacks.
 pub async fn set_defaults(request: Request, next: Next) -> Response {
+    let dynamic = !request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in DEFAULTS {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    // Pages show who is signed in, hold tokens, or answer server functions: none may be
+    // kept by the browser or a shared cache. Only the static bundle is cacheable.
+    if dynamic {
+        headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     }
     response
 }

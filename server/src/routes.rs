@@ -1,3 +1,5 @@
 mod health;
+mod sign_in_link;
 
 pub use health::healthz;
+pub use sign_in_link::sign_in_link;

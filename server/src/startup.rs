@@ -1,17 +1,28 @@
 //! Builds the application from its configuration: database, key ring, router, listener.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use app::services::code_hashing::CodeHasher;
+use app::services::session_store::SeaOrmSessionStore;
+use app::services::{Db, Services, SignInSettings};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::config::Config;
+use crate::client_ip::{self, ClientIpSource};
+use crate::config::{Config, ConfigError};
+use crate::csrf::{self, AllowedOrigin};
+use crate::mailer::Mailer;
 use crate::{database, headers, routes, secrets, workers};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "latchkey_session";
 
 /// The site's layout as `cargo leptos build` produces it (output name, site root), for a
 /// binary started without cargo-leptos's `LEPTOS_*` variables, and for tests.
@@ -23,8 +34,9 @@ pub fn default_leptos_options() -> LeptosOptions {
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub backend: &'static str,
+    pub services: Services,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -53,11 +65,50 @@ impl std::fmt::Display for StartupError {
 
 impl std::error::Error for StartupError {}
 
+/// Opens the database and builds the services from the configuration: what both the
+/// server and the admin commands run on.
+pub async fn services(config: &Config) -> Result<Services, StartupError> {
+    let key_ring = secrets::load_key_ring(config).map_err(StartupError::Config)?;
+    tracing::info!(
+        key_id = format_args!("{:08x}", key_ring.current().id().get()),
+        previous_keys = key_ring.secrets().count() - 1,
+        "key ring loaded"
+    );
+    let db =
+        database::connect_and_migrate(&config.database).await.map_err(StartupError::Database)?;
+    let login = config
+        .purposes
+        .iter()
+        .find(|p| p.name() == tokens::purpose::LOGIN.name())
+        .cloned()
+        .unwrap_or(tokens::purpose::LOGIN);
+    let (memory, iterations, parallelism) = config.sign_in.argon2;
+    let codes = CodeHasher::new(memory, iterations, parallelism)
+        .map_err(|e| StartupError::Config(ConfigError::new("LATCHKEY_ARGON2_*", e.to_string())))?;
+    Ok(Services {
+        db,
+        login: Arc::new(tokens::Scope::new(&key_ring, login)),
+        sign_in: Arc::new(SignInSettings {
+            base_url: config.base_url.as_str().to_owned(),
+            secure_cookies: config.base_url.is_https(),
+            per_email: config.sign_in.per_email,
+            per_ip: config.sign_in.per_ip,
+            rate_window: config.sign_in.rate_window,
+            session_idle: config.sign_in.session_idle,
+            session_absolute: config.sign_in.session_absolute,
+        }),
+        codes,
+        mail_queued: Arc::default(),
+    })
+}
+
 /// A built application, bound to its port but not yet serving.
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    db: DatabaseConnection,
+    services: Services,
+    sessions: SeaOrmSessionStore,
+    mailer: Mailer,
 }
 
 impl Application {
@@ -65,19 +116,21 @@ impl Application {
         config: Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartupError> {
-        let key_ring = secrets::load_key_ring(&config).map_err(StartupError::Config)?;
-        tracing::info!(
-            key_id = format_args!("{:08x}", key_ring.current().id().get()),
-            previous_keys = key_ring.secrets().count() - 1,
-            "key ring loaded"
-        );
-        let db = database::connect_and_migrate(&config.database)
-            .await
-            .map_err(StartupError::Database)?;
-        let state = AppState { leptos_options, db: db.clone(), backend: config.database.backend() };
+        let mailer = Mailer::new(&config.mail).map_err(|e| {
+            StartupError::Config(ConfigError::new("LATCHKEY_SMTP_URL (--smtp-url)", e.to_string()))
+        })?;
+        let services = services(&config).await?;
+        let sessions = SeaOrmSessionStore::new(services.db.clone());
+        let state = AppState {
+            leptos_options,
+            db: services.db.clone(),
+            backend: config.database.backend(),
+            services: services.clone(),
+        };
         let listener =
             TcpListener::bind(config.bind).await.map_err(|e| StartupError::Bind(config.bind, e))?;
-        Ok(Self { listener, router: router(state), db })
+        let router = router(state, &config, sessions.clone());
+        Ok(Self { listener, router, services, sessions, mailer })
     }
 
     /// The bound address (tests bind port 0 and ask which port they got).
@@ -87,25 +140,53 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let purge = tokio::spawn(workers::purge_redeemed::run(self.db));
+        let purge = tokio::spawn(workers::purge::run(self.services.clone(), self.sessions));
+        let mail = tokio::spawn(workers::mail_delivery::run(self.services, self.mailer));
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
+        // A message being sent now stays claimed until its lease runs out, then another
+        // instance (or the next start) sends it: nothing is lost, at worst sent twice.
+        mail.abort();
         purge.abort();
         served
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Router {
     let routes = generate_route_list(app::App);
     let shell_options = state.leptos_options.clone();
+    let services = state.services.clone();
+    let idle = time::Duration::seconds(
+        i64::try_from(config.sign_in.session_idle.as_secs()).unwrap_or(i64::MAX),
+    );
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.base_url.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+    let allowed_origin = AllowedOrigin(config.base_url.as_str().into());
+    let client_ip_source = ClientIpSource(config.client_ip_header.clone());
+    // Layers run outside-in from the last one added: headers on every answer, then CSRF
+    // before anything is loaded, then the client address, then the session.
     Router::new()
         .route("/healthz", get(routes::healthz))
-        .leptos_routes(&state, routes, move || app::shell(shell_options.clone()))
+        .route("/signin/link", get(routes::sign_in_link))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(services.clone()),
+            move || app::shell(shell_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(client_ip_source, client_ip::insert_client_ip))
+        .layer(axum::middleware::from_fn_with_state(allowed_origin, csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(headers::set_defaults))
         .with_state(state)
 }

@@ -13,6 +13,9 @@ pub fn HomePage() -> impl IntoView {
                 "Latchkey sends you a link by email. Click it and you are in. "
                 "Every link does one thing, for a limited time, and can be revoked."
             </p>
+            <p>
+                <a class="button" href="/signin">"Sign in"</a>
+            </p>
         </section>
         <LinkExplorer />
     }

@@ -39,3 +39,53 @@ fn user_add_refuses_a_malformed_address_in_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("invalid email"), "{stderr}");
 }
+
+#[tokio::test]
+async fn link_login_prints_links_the_server_accepts() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let printed = latchkey(
+        &data_dir,
+        &[
+            "link",
+            "login",
+            "--email",
+            "Gina@Example.com",
+            "--next",
+            "/dashboard?from=cli",
+            "--count",
+            "2",
+        ],
+    );
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let stdout = text(&printed.stdout);
+    let links: Vec<&str> = stdout.lines().collect();
+    assert_eq!(links.len(), 2, "{stdout}");
+    assert_ne!(links[0], links[1]);
+    let prefix = "http://127.0.0.1:3000/signin/link?token=";
+    assert!(links.iter().all(|l| l.starts_with(prefix)), "{stdout}");
+
+    let refused = latchkey(
+        &data_dir,
+        &["link", "login", "--email", "g@example.com", "--next", "//evil.example"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(text(&refused.stderr).trim().lines().count(), 1);
+
+    // A server on the same database and secret accepts each link once; the account is
+    // created by the first.
+    let url = format!("sqlite://{}/db.sqlite", data_dir.path().display());
+    let app =
+        crate::helpers::start(crate::helpers::config(&data_dir, &url, &[]), None, data_dir).await;
+    let redeem = |token: String| {
+        let browser = app.browser();
+        let url = app.url("/api/sign-in/link");
+        async move {
+            let response = browser.post(url).form(&[("token", token)]).send().await.unwrap();
+            response.headers()["location"].to_str().unwrap().to_owned()
+        }
+    };
+    let token = |link: &str| link.strip_prefix(prefix).unwrap().to_owned();
+    assert_eq!(redeem(token(links[0])).await, "/dashboard?from=cli");
+    assert_eq!(redeem(token(links[1])).await, "/dashboard?from=cli");
+    assert_eq!(redeem(token(links[0])).await, "/signin/continue");
+}

@@ -14,9 +14,27 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
 }
 
+/// What the test browsers say they are (the email names it: "Firefox on Linux").
+pub const USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// A new browser: its own cookie jar, redirects not followed (tests check them).
+    pub fn browser(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        // A plain form post, as without JavaScript: server functions answer with redirects.
+        headers.insert("accept", "text/html".parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub fn secret_file(&self) -> PathBuf {
@@ -57,9 +75,17 @@ pub async fn start(
 
 /// The app on a fresh SQLite file inside its data folder, created by the app itself.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Same, with extra flags (e.g. `--smtp-url=…`).
+pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/db/latchkey.db", data_dir.path().display());
-    start(config(&data_dir, &url, &[]), None, data_dir).await
+    let mut flags = vec![format!("--mail-dir={}", data_dir.path().join("mail").display())];
+    flags.extend(extra.iter().map(|s| (*s).to_owned()));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    start(config(&data_dir, &url, &flags), None, data_dir).await
 }
 
 /// The app on a fresh PostgreSQL schema, or `None` when PostgreSQL is not configured

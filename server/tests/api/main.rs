@@ -5,3 +5,5 @@ mod config;
 mod health;
 mod helpers;
 mod pages;
+mod sign_in;
+mod smtp;

@@ -1,0 +1,62 @@
+use leptos::prelude::*;
+
+/// Asks for a sign-in email. The answer is always the same "check your email" page, so the
+/// form reveals nothing about which addresses have accounts or are rate-limited.
+#[server(prefix = "/api", endpoint = "sign-in")]
+pub async fn request_sign_in(email: String, next: Option<String>) -> Result<(), ServerFnError> {
+    use crate::request::{internal, origin, redirect, services};
+    use crate::services::sign_in::{self, Origin};
+
+    let services = services()?;
+    let (client_ip, user_agent) = origin();
+    let origin = Origin { client_ip, user_agent: &user_agent };
+    let requested =
+        sign_in::request(&services, &email, next.as_deref(), &origin, std::time::SystemTime::now())
+            .await
+            .map_err(internal)?;
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email.trim())
+        .append_pair("r", &requested.handle)
+        .finish();
+    redirect(&format!("/signin/check?{query}"));
+    Ok(())
+}
+
+/// The email field and its button. Works as a plain form post; once hydrated it submits in
+/// the background and shows that it is sending.
+#[component]
+pub fn EmailForm(
+    /// Where to land after signing in (a same-origin path), carried through the email.
+    #[prop(into)]
+    next: Signal<Option<String>>,
+    /// Put the cursor in the field on load (pages whose purpose is this form).
+    #[prop(default = false)]
+    autofocus: bool,
+) -> impl IntoView {
+    let action = ServerAction::<RequestSignIn>::new();
+    let pending = action.pending();
+    let failed = move || action.value().get().and_then(Result::err).map(|e| e.to_string());
+
+    view! {
+        <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
+            <label for="email">"Email address"</label>
+            <input
+                id="email"
+                name="email"
+                type="email"
+                autocomplete="email"
+                inputmode="email"
+                required
+                maxlength="254"
+                autofocus=autofocus
+                aria-describedby="email-hint"
+            />
+            <p id="email-hint" class="hint">"We'll email you a sign-in link and a code."</p>
+            {move || next.get().map(|next| view! { <input type="hidden" name="next" value=next /> })}
+            <button type="submit" disabled=move || pending.get()>
+                {move || if pending.get() { "Sending…" } else { "Email me a sign-in link" }}
+            </button>
+            <p class="error" role="alert">{failed}</p>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+/// A message waiting in (or delivered from) the outbox. Times are Unix seconds.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub kind: String,
+    pub reference_id: i64,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// `outbox.kind` values.
+pub const SIGN_IN: &str = "sign_in";
+
+/// `outbox.status` values.
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+/// Not worth sending any more (e.g. the sign-in request expired while SMTP was down).
+pub const DROPPED: &str = "dropped";
+/// Retries exhausted.
+pub const FAILED: &str = "failed";

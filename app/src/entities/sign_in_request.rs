@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+/// A request for a sign-in email (see the migration for each column's role). Times are
+/// Unix seconds.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sign_in_requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub handle_hash: String,
+    pub email: String,
+    pub mailed: bool,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub next_path: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub code_hash: Option<String>,
+    pub code_attempts: i32,
+    pub consumed_at: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! The messages Latchkey sends (server only). Each has a plain-text and an HTML part.
+
+mod describe;
+pub mod sign_in;
+
+/// A message ready to hand to a transport.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}

@@ -1,0 +1,53 @@
+//! Words for what a message mentions: durations, browsers, times.
+
+use std::time::{Duration, SystemTime};
+
+/// `15 minutes`, `1 hour`, `90 seconds`.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = if secs >= 3600 && secs % 3600 == 0 {
+        (secs / 3600, "hour")
+    } else if secs >= 60 && secs % 60 == 0 {
+        (secs / 60, "minute")
+    } else {
+        (secs, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `Chrome on Linux`, from a User-Agent header; `an unknown browser` when it says nothing.
+pub fn browser(user_agent: &str) -> String {
+    match woothee::parser::Parser::new().parse(user_agent) {
+        Some(found) if found.name != "UNKNOWN" && found.os != "UNKNOWN" => {
+            format!("{} on {}", found.name, found.os)
+        }
+        Some(found) if found.name != "UNKNOWN" => found.name.to_owned(),
+        _ if user_agent.is_empty() => "an unknown browser".to_owned(),
+        _ => "an unrecognised browser".to_owned(),
+    }
+}
+
+/// `2026-11-24 15:04 UTC`.
+pub fn utc_time(time: SystemTime) -> String {
+    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    chrono::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(0), 0)
+        .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(duration(Duration::from_secs(900)), "15 minutes");
+        assert_eq!(duration(Duration::from_secs(3600)), "1 hour");
+        assert_eq!(duration(Duration::from_secs(90)), "90 seconds");
+        assert_eq!(duration(Duration::from_secs(60)), "1 minute");
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(browser(chrome), "Chrome on Linux");
+        assert_eq!(browser(""), "an unknown browser");
+        assert_eq!(utc_time(SystemTime::UNIX_EPOCH), "1970-01-01 00:00 UTC");
+    }
+}

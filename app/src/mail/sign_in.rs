@@ -1,0 +1,74 @@
+//! The sign-in email: a link, a code for another device, how long both last, and where the
+//! request came from, so someone who did not ask can tell.
+
+use leptos::prelude::*;
+
+use super::{Rendered, describe};
+use crate::services::sign_in::SignInMail;
+
+pub fn render(mail: &SignInMail) -> Rendered {
+    let valid_for =
+        describe::duration(mail.expires_at.duration_since(mail.requested_at).unwrap_or_default());
+    let browser = describe::browser(&mail.user_agent);
+    let requested_at = describe::utc_time(mail.requested_at);
+    let code = mail.code.as_str();
+    let spaced_code = format!("{} {}", &code[..3], &code[3..]);
+    let origin = format!("{browser}, from {}, at {requested_at}", mail.client_ip);
+
+    let text = format!(
+        "Sign in to Latchkey\n\
+         \n\
+         Open this link to sign in as {to}:\n\
+         \n\
+         {link}\n\
+         \n\
+         Or, on another device, enter this code: {spaced_code}\n\
+         \n\
+         The link and the code work once, for the next {valid_for}.\n\
+         \n\
+         This request came from {origin}.\n\
+         If you did not ask to sign in, ignore this email: nobody can sign in without it.\n",
+        to = mail.to,
+        link = mail.link,
+    );
+
+    // Leptos escapes every value interpolated into the view.
+    let html = view! {
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <title>"Sign in to Latchkey"</title>
+            </head>
+            <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933;">
+                <h1 style="font-size: 1.4em;">"Sign in to Latchkey"</h1>
+                <p>"Use the button to sign in as " <strong>{mail.to.clone()}</strong> "."</p>
+                <p>
+                    <a
+                        href=mail.link.clone()
+                        style="display: inline-block; padding: 0.6em 1.2em; background: #2353d6; color: #fff; border-radius: 6px; text-decoration: none;"
+                    >
+                        "Sign in to Latchkey"
+                    </a>
+                </p>
+                <p>"Or, on another device, enter this code:"</p>
+                <p style="font-size: 1.8em; letter-spacing: 0.2em; font-weight: bold;">
+                    {spaced_code.clone()}
+                </p>
+                <p>{format!("The link and the code work once, for the next {valid_for}.")}</p>
+                <p style="color: #52606d; font-size: 0.9em;">
+                    {format!("This request came from {origin}. ")}
+                    "If you did not ask to sign in, ignore this email: nobody can sign in without it."
+                </p>
+            </body>
+        </html>
+    }
+    .to_html();
+
+    Rendered {
+        to: mail.to.clone(),
+        // No code in the subject: subjects show on lock screens and in notifications.
+        subject: "Your Latchkey sign-in link".to_owned(),
+        text,
+        html: format!("<!DOCTYPE html>{html}"),
+    }
+}

@@ -1,0 +1,105 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Finishes a sign-in with the code from the email, in the browser that asked for it.
+/// Every answer is a redirect, so the page works the same with or without JavaScript.
+#[server(prefix = "/api", endpoint = "sign-in/code")]
+pub async fn verify_sign_in_code(
+    request: String,
+    email: String,
+    code: String,
+) -> Result<(), ServerFnError> {
+    use std::time::SystemTime;
+
+    use crate::domain::SignInCode;
+    use crate::request::{internal, redirect, services, session};
+    use crate::services::session_auth;
+    use crate::services::sign_in::{self, CodeOutcome};
+
+    let back = |error: &str, left: Option<i32>| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("email", &email).append_pair("r", &request).append_pair("error", error);
+        if let Some(left) = left {
+            query.append_pair("left", &left.to_string());
+        }
+        format!("/signin/check?{}", query.finish())
+    };
+    let Some(code) = SignInCode::parse(&code) else {
+        redirect(&back("format", None));
+        return Ok(());
+    };
+    let services = services()?;
+    let now = SystemTime::now();
+    match sign_in::verify_code(&services, &request, &code, now).await.map_err(internal)? {
+        CodeOutcome::SignedIn(signed_in) => {
+            let session = session().await?;
+            session_auth::establish(&session, &signed_in, now).await.map_err(internal)?;
+            tracing::info!(user = signed_in.user_id, "signed in with a code");
+            redirect(&signed_in.next);
+        }
+        CodeOutcome::Wrong { attempts_left } => redirect(&back("wrong", Some(attempts_left))),
+        CodeOutcome::Dead => redirect(&back("dead", None)),
+    }
+    Ok(())
+}
+
+/// `/signin/check?email=…&r=…`: "check your email", and the code form.
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &str| query.read().get(key).unwrap_or_default();
+    let action = ServerAction::<VerifySignInCode>::new();
+    let pending = action.pending();
+    let error = move || match get("error").as_str() {
+        "format" => Some("Enter the 6 digits from the email.".to_owned()),
+        "wrong" => Some(match get("left").parse::<i32>().unwrap_or(0) {
+            1 => "That code is not right. You have 1 more try.".to_owned(),
+            n => format!("That code is not right. You have {n} more tries."),
+        }),
+        "dead" => Some(
+            "This code no longer works: it expired, was used, or had too many wrong tries."
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    let has_error = move || error().is_some();
+
+    view! {
+        <Title text="Check your email" />
+        <section class="panel narrow" aria-labelledby="check-title">
+            <h1 id="check-title">"Check your email"</h1>
+            <p>
+                "We've sent a sign-in link and a 6-digit code to "
+                <strong>{move || get("email")}</strong> "."
+            </p>
+            <p>"Open the link on this device, or type the code here if you read your email elsewhere. Both work once, for a limited time."</p>
+            <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
+                <input type="hidden" name="request" value=move || get("r") />
+                <input type="hidden" name="email" value=move || get("email") />
+                <label for="code">"6-digit code"</label>
+                <input
+                    id="code"
+                    name="code"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    pattern="[0-9 \\-]*"
+                    maxlength="7"
+                    required
+                    autofocus
+                    aria-invalid=move || has_error().to_string()
+                    aria-describedby="code-error"
+                />
+                <p id="code-error" class="error" role="alert">{error}</p>
+                <button type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Checking…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="hint">
+                "Nothing arrived, or the code stopped working? Check your spam folder, or "
+                <a href="/signin">"ask for a new email"</a> "."
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,24 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::EmailForm;
+
+/// `/signin[?next=/path]`: the email form.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = Signal::derive(move || query.read().get("next"));
+    let signed_out = move || query.read().get("signed_out").is_some();
+    view! {
+        <Title text="Sign in" />
+        <section class="panel narrow" aria-labelledby="sign-in-title">
+            <h1 id="sign-in-title">"Sign in"</h1>
+            <Show when=signed_out>
+                <p class="notice" role="status">"You've signed out."</p>
+            </Show>
+            <p>"No password needed: enter your email and we'll send you a link."</p>
+            <EmailForm next autofocus=true />
+        </section>
+    }
+}

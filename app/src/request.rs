@@ -1,0 +1,65 @@
+//! What server functions read from the request they serve (server only).
+
+use std::net::IpAddr;
+
+use http::header::{COOKIE, USER_AGENT};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::services::Services;
+
+/// The client's address, as the server decided it (the peer, or a trusted proxy's header).
+/// The server inserts it into every request's extensions.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// The application's services, provided by the server to every render and server function.
+pub fn services() -> Result<Services, ServerFnError> {
+    use_context::<Services>().ok_or_else(|| internal("services missing from the context"))
+}
+
+/// The browser's session (from the session layer).
+pub async fn session() -> Result<Session, ServerFnError> {
+    leptos_axum::extract::<Session>().await.map_err(internal)
+}
+
+/// Where the request came from: client address and User-Agent.
+pub fn origin() -> (IpAddr, String) {
+    let parts = use_context::<http::request::Parts>();
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ClientIp>())
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0);
+    let agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (ip, agent)
+}
+
+/// The value of cookie `name` on the request, if any.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(tower_sessions::cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// Redirects the browser: a 302 for a plain form post, a client-side navigation otherwise.
+pub fn redirect(path: &str) {
+    leptos_axum::redirect(path);
+}
+
+/// An error whose detail goes to the log, not to the browser.
+pub fn internal(error: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!(%error, "server function failed");
+    ServerFnError::new("Something went wrong on our side. Please try again.")
+}

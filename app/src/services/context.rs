@@ -1,0 +1,46 @@
+//! What server functions and workers are given at start-up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::services::Db;
+use crate::services::code_hashing::CodeHasher;
+
+/// Provided as Leptos context to every server function, and shared with the workers.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    /// Mints and verifies sign-in links (purpose `login`).
+    pub login: Arc<tokens::Scope>,
+    pub sign_in: Arc<SignInSettings>,
+    pub codes: CodeHasher,
+    /// Poked when a message is queued, so the mail worker need not wait for its next poll.
+    pub mail_queued: Arc<Notify>,
+}
+
+/// Sign-in rules that are settings.
+#[derive(Clone, Debug)]
+pub struct SignInSettings {
+    /// The public origin links are built from, e.g. `https://latchkey.example.com`.
+    pub base_url: String,
+    /// Cookies get `Secure` when the base URL is https.
+    pub secure_cookies: bool,
+    /// Sign-in emails per address per `rate_window`.
+    pub per_email: u32,
+    /// Sign-in requests per client IP per `rate_window`.
+    pub per_ip: u32,
+    pub rate_window: Duration,
+    /// Sessions end after this long without a request…
+    pub session_idle: Duration,
+    /// …and this long after signing in, however active.
+    pub session_absolute: Duration,
+}
+
+impl SignInSettings {
+    /// A sign-in link's URL. Built from the configured origin, never a request's Host.
+    pub fn link_url(&self, token: &str) -> String {
+        format!("{}/signin/link?token={token}", self.base_url)
+    }
+}

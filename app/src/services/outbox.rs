@@ -1,0 +1,164 @@
+//! The mail outbox: messages are queued in the transaction of the action that causes them,
+//! and a worker claims, delivers and settles them. At-least-once: a worker that dies
+//! mid-delivery leaves a claim that runs out, and another attempt follows.
+
+use std::time::{Duration, SystemTime};
+
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+};
+
+use crate::entities::outbox_message::{self as message, DROPPED, FAILED, PENDING, SENT};
+use crate::services::time::{secs, unix_secs};
+
+/// After this many failed attempts a message is given up (about 1 h 40 min of retrying).
+pub const MAX_ATTEMPTS: i32 = 24;
+const MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
+
+/// Queues a message. Pass the transaction of the action it reports on.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    reference_id: i64,
+    recipient: &str,
+    now: SystemTime,
+) -> Result<i64, DbErr> {
+    let now = unix_secs(now);
+    let row = message::ActiveModel {
+        kind: Set(kind.to_owned()),
+        reference_id: Set(reference_id),
+        recipient: Set(recipient.to_owned()),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    };
+    Ok(row.insert(db).await?.id)
+}
+
+/// Claims up to `limit` due messages for `lease`. Each claim is a conditional update, so of
+/// several workers (or instances) racing for one message exactly one gets it; a claim that
+/// is neither settled nor retried before the lease ends is taken over by the next poll.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    now: SystemTime,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<message::Model>, DbErr> {
+    let now = unix_secs(now);
+    let free = || message::Column::LockedUntil.is_null().or(message::Column::LockedUntil.lte(now));
+    let due = message::Entity::find()
+        .filter(message::Column::Status.eq(PENDING))
+        .filter(message::Column::NextAttemptAt.lte(now))
+        .filter(free())
+        .order_by_asc(message::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for mut row in due {
+        let result = message::Entity::update_many()
+            .col_expr(message::Column::LockedUntil, Expr::value(now + secs(lease)))
+            .col_expr(message::Column::Attempts, Expr::col(message::Column::Attempts).add(1))
+            .filter(message::Column::Id.eq(row.id))
+            .filter(message::Column::Status.eq(PENDING))
+            .filter(free())
+            .exec(db)
+            .await?;
+        if result.rows_affected == 1 {
+            row.attempts += 1;
+            claimed.push(row);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Delivered.
+pub async fn mark_sent(db: &impl ConnectionTrait, id: i64, now: SystemTime) -> Result<(), DbErr> {
+    settle(db, id, SENT, None, Some(unix_secs(now))).await
+}
+
+/// Not worth sending any more (say, the link inside has expired).
+pub async fn drop_message(db: &impl ConnectionTrait, id: i64, why: &str) -> Result<(), DbErr> {
+    settle(db, id, DROPPED, Some(why), None).await
+}
+
+/// Delivery failed: try again after an exponential backoff (1 s, 2 s, 4 s… up to 5 min),
+/// or give up once `MAX_ATTEMPTS` have failed. Returns when the next attempt is due.
+pub async fn retry_later(
+    db: &impl ConnectionTrait,
+    failed: &message::Model,
+    error: &str,
+    now: SystemTime,
+) -> Result<Option<SystemTime>, DbErr> {
+    if failed.attempts >= MAX_ATTEMPTS {
+        settle(db, failed.id, FAILED, Some(error), None).await?;
+        return Ok(None);
+    }
+    let next = now + backoff(failed.attempts);
+    message::Entity::update_many()
+        .col_expr(message::Column::NextAttemptAt, Expr::value(unix_secs(next)))
+        .col_expr(message::Column::LockedUntil, Expr::value(Option::<i64>::None))
+        .col_expr(message::Column::LastError, Expr::value(truncate(error)))
+        .filter(message::Column::Id.eq(failed.id))
+        .exec(db)
+        .await?;
+    Ok(Some(next))
+}
+
+/// Deletes settled (sent, dropped, failed) messages created before `before`.
+pub async fn purge_settled(db: &impl ConnectionTrait, before: SystemTime) -> Result<u64, DbErr> {
+    let deleted = message::Entity::delete_many()
+        .filter(message::Column::Status.ne(PENDING))
+        .filter(message::Column::CreatedAt.lt(unix_secs(before)))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+/// The wait after the `attempts`-th failure.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = std::cmp::min(u32::try_from(attempts.saturating_sub(1)).unwrap_or(0), 16);
+    std::cmp::min(Duration::from_secs(1 << exponent), MAX_BACKOFF)
+}
+
+async fn settle(
+    db: &impl ConnectionTrait,
+    id: i64,
+    status: &str,
+    error: Option<&str>,
+    sent_at: Option<i64>,
+) -> Result<(), DbErr> {
+    message::Entity::update_many()
+        .col_expr(message::Column::Status, Expr::value(status))
+        .col_expr(message::Column::LockedUntil, Expr::value(Option::<i64>::None))
+        .col_expr(message::Column::LastError, Expr::value(error.map(truncate)))
+        .col_expr(message::Column::SentAt, Expr::value(sent_at))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn truncate(error: &str) -> String {
+    error.chars().take(1000).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_then_caps() {
+        let waits: Vec<_> = (1..=11).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+        assert_eq!(backoff(0).as_secs(), 1);
+        assert_eq!(backoff(i32::MAX).as_secs(), 300);
+    }
+}

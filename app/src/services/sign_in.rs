@@ -1,0 +1,592 @@
+//! Signing in by email: the request, the link, the code.
+//!
+//! A request is a row in `sign_in_requests`. Its email carries a link (a single-use `login`
+//! token whose resource is the request) and a 6-digit code; whichever is used first
+//! consumes the request, which kills the other. Every failure path is silent towards the
+//! person asking (one generic answer) and explicit in the log at debug level.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, Set, TransactionTrait as _,
+};
+use sha2::{Digest as _, Sha256};
+use tokens::store::RedeemError;
+use tokens::{Rejection, Revocation, Subject, Unredeemed, Verified};
+
+use crate::domain::{EmailAddress, NextPath, SignInCode};
+use crate::entities::{outbox_message, sign_in_request, user};
+use crate::services::outbox;
+use crate::services::time::{secs, unix_secs};
+use crate::services::{Services, accounts};
+
+/// Wrong codes allowed per request; the next try finds the request dead.
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+const MAX_USER_AGENT_LEN: usize = 256;
+
+/// Where a request came from, for rate limits and for the email ("Chrome on Linux, from
+/// 203.0.113.7").
+#[derive(Clone, Debug)]
+pub struct Origin<'a> {
+    pub client_ip: IpAddr,
+    pub user_agent: &'a str,
+}
+
+/// What happened to a request. Never shown: the person asking always gets the same answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Queued,
+    InvalidAddress,
+    OverAddressLimit,
+    OverIpLimit,
+}
+
+/// The answer to a request: the handle the requesting browser keeps to type the code.
+#[derive(Debug)]
+pub struct Requested {
+    pub handle: String,
+    pub outcome: Outcome,
+}
+
+/// Records a sign-in request and, within the limits, queues its email, in one transaction.
+/// Never looks up accounts and never waits for mail, so neither shows in its timing.
+pub async fn request(
+    services: &Services,
+    email: &str,
+    next: Option<&str>,
+    origin: &Origin<'_>,
+    now: SystemTime,
+) -> Result<Requested, DbErr> {
+    let (handle, handle_hash) = new_handle();
+    let address = EmailAddress::parse(email).ok();
+    let ip = rate_limit_key(origin.client_ip);
+    let settings = &services.sign_in;
+    let since = unix_secs(now) - secs(settings.rate_window);
+    let txn = services.db.write.begin().await?;
+
+    let from_ip = sign_in_request::Entity::find()
+        .filter(sign_in_request::Column::ClientIp.eq(&ip))
+        .filter(sign_in_request::Column::CreatedAt.gt(since))
+        .count(&txn)
+        .await?;
+    if from_ip >= u64::from(settings.per_ip) {
+        // Nothing is written: a flood from one address must not grow the table.
+        tracing::info!(client_ip = %ip, "sign-in request over the per-IP limit; not recorded");
+        return Ok(Requested { handle, outcome: Outcome::OverIpLimit });
+    }
+    let outcome = match &address {
+        None => Outcome::InvalidAddress,
+        Some(address) => {
+            let mailed_recently = sign_in_request::Entity::find()
+                .filter(sign_in_request::Column::Email.eq(address.as_str()))
+                .filter(sign_in_request::Column::Mailed.eq(true))
+                .filter(sign_in_request::Column::CreatedAt.gt(since))
+                .count(&txn)
+                .await?;
+            if mailed_recently >= u64::from(settings.per_email) {
+                Outcome::OverAddressLimit
+            } else {
+                Outcome::Queued
+            }
+        }
+    };
+    let mailed = outcome == Outcome::Queued;
+    let recipient = address.as_ref().map_or_else(|| truncate(email.trim(), 254), |a| a.to_string());
+    let now_secs = unix_secs(now);
+    let row = sign_in_request::ActiveModel {
+        handle_hash: Set(handle_hash),
+        email: Set(recipient.clone()),
+        mailed: Set(mailed),
+        client_ip: Set(ip.clone()),
+        user_agent: Set(truncate(origin.user_agent, MAX_USER_AGENT_LEN)),
+        next_path: Set(next.and_then(NextPath::parse).map(|p| p.to_string())),
+        created_at: Set(now_secs),
+        expires_at: Set(now_secs + secs(login_max_age(services))),
+        code_hash: Set(None),
+        code_attempts: Set(0),
+        consumed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if mailed {
+        outbox::enqueue(&txn, outbox_message::SIGN_IN, row.id, &recipient, now).await?;
+    }
+    txn.commit().await?;
+    match outcome {
+        Outcome::Queued => services.mail_queued.notify_one(),
+        Outcome::OverAddressLimit => {
+            tracing::info!(client_ip = %ip, request = row.id, "sign-in email over the per-address limit; not sent");
+        }
+        _ => tracing::debug!(request = row.id, "sign-in request for an invalid address; not sent"),
+    }
+    Ok(Requested { handle, outcome })
+}
+
+/// The sign-in email of one request, ready to render.
+#[derive(Debug)]
+pub struct SignInMail {
+    pub to: String,
+    pub link: String,
+    pub code: SignInCode,
+    pub expires_at: SystemTime,
+    pub requested_at: SystemTime,
+    pub user_agent: String,
+    pub client_ip: String,
+}
+
+/// Prepares a request's email for the mail worker: a fresh code (hashed here, off the
+/// request path) and a link. `None` when the request was consumed or has expired.
+pub async fn prepare_mail(
+    services: &Services,
+    request_id: i64,
+    now: SystemTime,
+) -> Result<Option<SignInMail>, DbErr> {
+    let Some(request) =
+        sign_in_request::Entity::find_by_id(request_id).one(&services.db.read).await?
+    else {
+        return Ok(None);
+    };
+    if request.consumed_at.is_some() || request.expires_at <= unix_secs(now) {
+        return Ok(None);
+    }
+    let code = super::code_hashing::CodeHasher::generate();
+    let hasher = services.codes.clone();
+    let hashed = {
+        let code = code.clone();
+        tokio::task::spawn_blocking(move || hasher.hash(&code))
+            .await
+            .map_err(|e| DbErr::Custom(format!("code hashing panicked: {e}")))?
+    };
+    sign_in_request::Entity::update_many()
+        .col_expr(sign_in_request::Column::CodeHash, Expr::value(hashed))
+        .filter(sign_in_request::Column::Id.eq(request.id))
+        .exec(&services.db.write)
+        .await?;
+    let token = mint_link(services, &request, now).await?;
+    Ok(Some(SignInMail {
+        to: request.email,
+        link: services.sign_in.link_url(&token),
+        code,
+        expires_at: from_unix(request.expires_at),
+        requested_at: from_unix(request.created_at),
+        user_agent: request.user_agent,
+        client_ip: request.client_ip,
+    }))
+}
+
+/// A sign-in link bound to `request`: to the account when the address has one (so that
+/// account's revocation material covers it), else to the request itself.
+async fn mint_link(
+    services: &Services,
+    request: &sign_in_request::Model,
+    now: SystemTime,
+) -> Result<String, DbErr> {
+    let resource = Some(id_u64(request.id));
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(&request.email))
+        .one(&services.db.read)
+        .await?;
+    Ok(match existing {
+        Some(user) => services.login.mint(
+            Subject::User(id_u64(user.id)),
+            resource,
+            &Revocation { epoch: epoch_u64(user.token_epoch), email: &user.email },
+            now,
+        ),
+        None => services.login.mint(
+            Subject::SignInRequest(id_u64(request.id)),
+            resource,
+            &Revocation { epoch: 0, email: &request.email },
+            now,
+        ),
+    })
+}
+
+/// A link generated offline (`latchkey link login`): a request row that sends no mail,
+/// and its link, exactly like the emailed one.
+pub async fn issue_link(
+    services: &Services,
+    email: &EmailAddress,
+    next: Option<&NextPath>,
+    now: SystemTime,
+) -> Result<String, DbErr> {
+    let (_, handle_hash) = new_handle();
+    let now_secs = unix_secs(now);
+    let request = sign_in_request::ActiveModel {
+        handle_hash: Set(handle_hash),
+        email: Set(email.to_string()),
+        mailed: Set(false),
+        client_ip: Set("command line".to_owned()),
+        user_agent: Set("latchkey link login".to_owned()),
+        next_path: Set(next.map(ToString::to_string)),
+        created_at: Set(now_secs),
+        expires_at: Set(now_secs + secs(login_max_age(services))),
+        code_hash: Set(None),
+        code_attempts: Set(0),
+        consumed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&services.db.write)
+    .await?;
+    let token = mint_link(services, &request, now).await?;
+    Ok(services.sign_in.link_url(&token))
+}
+
+/// Who has just signed in, and where they go next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub email: String,
+    pub token_epoch: i64,
+    pub next: String,
+}
+
+/// A verified link, not yet redeemed.
+struct ValidLink {
+    token: Unredeemed,
+    request: sign_in_request::Model,
+    /// The account the link was minted for, if it existed then.
+    user: Option<user::Model>,
+}
+
+/// Whether a link would sign in, without spending it: for the "Continue as …" page that
+/// GET shows. Returns the masked address, or why not.
+pub async fn check_link(
+    services: &Services,
+    token: &str,
+    now: SystemTime,
+) -> Result<Result<String, Rejection>, DbErr> {
+    Ok(verify_link(services, token, now).await?.map(|valid| {
+        EmailAddress::parse(&valid.request.email)
+            .map_or_else(|_| valid.request.email.clone(), |a| a.masked())
+    }))
+}
+
+/// Spends a link and signs its holder in: the token's nonce, the request and the account
+/// (created now when the address had none) change in one transaction.
+pub async fn redeem_link(
+    services: &Services,
+    token: &str,
+    now: SystemTime,
+) -> Result<Result<SignedIn, Rejection>, DbErr> {
+    let valid = match verify_link(services, token, now).await? {
+        Ok(valid) => valid,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let txn = services.db.write.begin().await?;
+    // Redeem first: on SQLite that takes the write lock before anything is read.
+    match tokens::store::redeem(&txn, valid.token, now).await {
+        Ok(_) => {}
+        Err(RedeemError::Rejected(rejection)) => return Ok(Err(rejection)),
+        Err(RedeemError::Database(e)) => return Err(e),
+    }
+    let signed_in = finish(&txn, &valid.request, valid.user.as_ref(), now).await?;
+    if signed_in.is_ok() {
+        txn.commit().await?;
+    }
+    Ok(signed_in)
+}
+
+/// The answer to a typed code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CodeOutcome {
+    SignedIn(SignedIn),
+    /// Wrong code; this many tries remain.
+    Wrong {
+        attempts_left: i32,
+    },
+    /// No such request, or it expired, was used, or ran out of tries.
+    Dead,
+}
+
+/// Checks a code typed in the browser holding `handle`. Each try is counted before the
+/// (slow) comparison, so parallel guesses cannot exceed the allowance.
+pub async fn verify_code(
+    services: &Services,
+    handle: &str,
+    code: &SignInCode,
+    now: SystemTime,
+) -> Result<CodeOutcome, DbErr> {
+    let handle_hash = hash_handle(handle);
+    let now_secs = unix_secs(now);
+    let live = || {
+        sign_in_request::Column::ConsumedAt
+            .is_null()
+            .and(sign_in_request::Column::ExpiresAt.gt(now_secs))
+            .and(sign_in_request::Column::CodeHash.is_not_null())
+            .and(sign_in_request::Column::CodeAttempts.lt(MAX_CODE_ATTEMPTS))
+    };
+    let counted = sign_in_request::Entity::update_many()
+        .col_expr(
+            sign_in_request::Column::CodeAttempts,
+            Expr::col(sign_in_request::Column::CodeAttempts).add(1),
+        )
+        .filter(sign_in_request::Column::HandleHash.eq(&handle_hash))
+        .filter(live())
+        .exec(&services.db.write)
+        .await?;
+    if counted.rows_affected != 1 {
+        tracing::debug!("sign-in code for a dead or unknown request");
+        return Ok(CodeOutcome::Dead);
+    }
+    let Some(request) = sign_in_request::Entity::find()
+        .filter(sign_in_request::Column::HandleHash.eq(&handle_hash))
+        .one(&services.db.write)
+        .await?
+    else {
+        return Ok(CodeOutcome::Dead);
+    };
+    let phc = request.code_hash.clone().unwrap_or_default();
+    let hasher = services.codes.clone();
+    let typed = code.clone();
+    let matches = tokio::task::spawn_blocking(move || hasher.verify(&typed, &phc))
+        .await
+        .map_err(|e| DbErr::Custom(format!("code verification panicked: {e}")))?;
+    if !matches {
+        let attempts_left = MAX_CODE_ATTEMPTS - request.code_attempts;
+        tracing::debug!(request = request.id, attempts_left, "wrong sign-in code");
+        return Ok(if attempts_left > 0 {
+            CodeOutcome::Wrong { attempts_left }
+        } else {
+            CodeOutcome::Dead
+        });
+    }
+    let txn = services.db.write.begin().await?;
+    let existing =
+        user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
+    match finish(&txn, &request, existing.as_ref(), now).await? {
+        Ok(signed_in) => {
+            txn.commit().await?;
+            Ok(CodeOutcome::SignedIn(signed_in))
+        }
+        Err(rejection) => {
+            tracing::debug!(request = request.id, %rejection, "right code, but the request cannot sign in");
+            Ok(CodeOutcome::Dead)
+        }
+    }
+}
+
+/// Opens and verifies a link against its subject's current revocation material, and checks
+/// the request it is bound to is still live.
+async fn verify_link(
+    services: &Services,
+    token: &str,
+    now: SystemTime,
+) -> Result<Result<ValidLink, Rejection>, DbErr> {
+    let unverified = match services.login.open(token) {
+        Ok(unverified) => unverified,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    // Untrusted until `verify`, but enough to load what the tag must be checked against.
+    let Some(request_id) = unverified.resource().and_then(|r| i64::try_from(r).ok()) else {
+        return Ok(Err(Rejection::WrongResource));
+    };
+    let Some(request) =
+        sign_in_request::Entity::find_by_id(request_id).one(&services.db.read).await?
+    else {
+        return Ok(Err(Rejection::UnknownSubject));
+    };
+    let user = match unverified.subject() {
+        Subject::User(id) => {
+            let found = match i64::try_from(id) {
+                Ok(id) => user::Entity::find_by_id(id).one(&services.db.read).await?,
+                Err(_) => None,
+            };
+            let Some(found) = found else {
+                return Ok(Err(Rejection::UnknownSubject));
+            };
+            Some(found)
+        }
+        Subject::SignInRequest(id) if id == id_u64(request.id) => None,
+        Subject::SignInRequest(_) => return Ok(Err(Rejection::WrongResource)),
+    };
+    let revocation = match &user {
+        Some(user) => Revocation { epoch: epoch_u64(user.token_epoch), email: &user.email },
+        None => Revocation { epoch: 0, email: &request.email },
+    };
+    let token = match unverified.verify(&revocation, now, Some(id_u64(request.id))) {
+        Ok(Verified::SingleUse(token)) => token,
+        // `login` is single-use by construction; anything else is not one of our links.
+        Ok(Verified::Reusable(_)) => return Ok(Err(Rejection::Malformed)),
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    // The account's address is in the tag; a link minted for an account must also be for
+    // a request to that same address.
+    if user.as_ref().is_some_and(|u| u.email != request.email) {
+        return Ok(Err(Rejection::WrongResource));
+    }
+    if user.as_ref().is_some_and(|u| u.status != user::ACTIVE) {
+        return Ok(Err(Rejection::InactiveSubject));
+    }
+    if request.consumed_at.is_some() {
+        return Ok(Err(Rejection::AlreadyUsed));
+    }
+    if request.expires_at <= unix_secs(now) {
+        return Ok(Err(Rejection::Expired));
+    }
+    Ok(Ok(ValidLink { token, request, user }))
+}
+
+/// Consumes the request and signs its address in, inside the caller's transaction:
+/// creates the account on first sign-in, and refuses a deactivated one, or one whose
+/// revocation material changed since the link was checked.
+async fn finish(
+    txn: &impl ConnectionTrait,
+    request: &sign_in_request::Model,
+    checked_user: Option<&user::Model>,
+    now: SystemTime,
+) -> Result<Result<SignedIn, Rejection>, DbErr> {
+    let now_secs = unix_secs(now);
+    let consumed = sign_in_request::Entity::update_many()
+        .col_expr(sign_in_request::Column::ConsumedAt, Expr::value(now_secs))
+        .filter(sign_in_request::Column::Id.eq(request.id))
+        .filter(sign_in_request::Column::ConsumedAt.is_null())
+        .filter(sign_in_request::Column::ExpiresAt.gt(now_secs))
+        .exec(txn)
+        .await?;
+    if consumed.rows_affected != 1 {
+        return Ok(Err(Rejection::AlreadyUsed));
+    }
+    let Ok(address) = EmailAddress::parse(&request.email) else {
+        return Ok(Err(Rejection::UnknownSubject));
+    };
+    let signed_in_at = chrono::DateTime::from_timestamp(now_secs, 0).unwrap_or_default();
+    let user = match checked_user {
+        Some(user) => {
+            let updated = user::Entity::update_many()
+                .col_expr(user::Column::LastSignInAt, Expr::value(signed_in_at))
+                .filter(user::Column::Id.eq(user.id))
+                .filter(user::Column::Status.eq(user::ACTIVE))
+                .filter(user::Column::TokenEpoch.eq(user.token_epoch))
+                .filter(user::Column::Email.eq(&user.email))
+                .exec(txn)
+                .await?;
+            if updated.rows_affected != 1 {
+                return Ok(Err(Rejection::BadSignature));
+            }
+            user.clone()
+        }
+        None => {
+            // First sign-in creates the account; if one appeared meanwhile, it is used.
+            user::Entity::insert(user::ActiveModel {
+                email: Set(address.to_string()),
+                status: Set(user::ACTIVE.to_owned()),
+                token_epoch: Set(0),
+                created_at: Set(signed_in_at),
+                last_sign_in_at: Set(Some(signed_in_at)),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::column(user::Column::Email)
+                    .update_column(user::Column::LastSignInAt)
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+            let Some(user) = accounts::find_by_email(txn, &address).await? else {
+                return Ok(Err(Rejection::UnknownSubject));
+            };
+            if user.status != user::ACTIVE {
+                return Ok(Err(Rejection::InactiveSubject));
+            }
+            user
+        }
+    };
+    Ok(Ok(SignedIn {
+        user_id: user.id,
+        email: user.email,
+        token_epoch: user.token_epoch,
+        next: NextPath::or_default(request.next_path.as_deref()),
+    }))
+}
+
+/// Deletes requests that no rate window counts and no link or code can use any more.
+pub async fn purge(services: &Services, now: SystemTime) -> Result<u64, DbErr> {
+    let now = unix_secs(now);
+    let deleted = sign_in_request::Entity::delete_many()
+        .filter(sign_in_request::Column::CreatedAt.lt(now - secs(services.sign_in.rate_window)))
+        // An hour past expiry, so a request's own clock-skewed last minute is never cut.
+        .filter(sign_in_request::Column::ExpiresAt.lt(now - 3600))
+        .exec(&services.db.write)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+fn login_max_age(services: &Services) -> std::time::Duration {
+    services.login.purpose().max_age().expect("single-use purposes always have a max-age")
+}
+
+/// 128 random bits for the browser, and the digest the database keeps.
+fn new_handle() -> (String, String) {
+    let mut bytes = [0; 16];
+    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+    let handle = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_handle(&handle);
+    (handle, hash)
+}
+
+fn hash_handle(handle: &str) -> String {
+    Sha256::digest(handle.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// IPv6 clients are limited per /64, the block a single subscriber usually gets.
+fn rate_limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                format!("{}/64", std::net::Ipv6Addr::from(segments))
+            }
+        },
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max_chars).collect()
+}
+
+fn from_unix(secs: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+fn id_u64(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+fn epoch_u64(epoch: i64) -> u64 {
+    u64::try_from(epoch).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(rate_limit_key(a), rate_limit_key(b));
+        assert_eq!(rate_limit_key(a), "2001:db8:1:2::/64");
+        assert_eq!(rate_limit_key("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.1");
+        assert_eq!(rate_limit_key("192.0.2.1".parse().unwrap()), "192.0.2.1");
+    }
+
+    #[test]
+    fn handles_are_random_and_hashed() {
+        let (a, hash_a) = new_handle();
+        let (b, _) = new_handle();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 22);
+        assert_eq!(hash_a, hash_handle(&a));
+        assert_eq!(hash_a.len(), 64);
+    }
+}

@@ -1,0 +1,314 @@
+//! The sign-in rules, at the service level, on SQLite and (when configured) PostgreSQL.
+//! Time is passed in, so expiry and rate windows are tested without sleeping.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use app::domain::{EmailAddress, SignInCode};
+use app::entities::{outbox_message, sign_in_request, user};
+use app::services::code_hashing::CodeHasher;
+use app::services::sign_in::{self, CodeOutcome, Origin, Outcome};
+use app::services::{Db, Services, SignInSettings, outbox};
+use migrations::test_database::{self, TestDatabase};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+use tokens::{KeyRing, Rejection, Secret, purpose};
+
+fn services(database: &TestDatabase) -> Services {
+    Services {
+        db: Db::single(database.db.clone()),
+        login: Arc::new(tokens::Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN)),
+        sign_in: Arc::new(SignInSettings {
+            base_url: "https://latchkey.test".into(),
+            secure_cookies: true,
+            per_email: 5,
+            per_ip: 60,
+            rate_window: Duration::from_secs(15 * 60),
+            session_idle: Duration::from_secs(3600),
+            session_absolute: Duration::from_secs(86400),
+        }),
+        // The cheapest valid parameters: these tests are about the rules, not the cost.
+        codes: CodeHasher::new(8, 1, 1).unwrap(),
+        mail_queued: Arc::default(),
+    }
+}
+
+fn origin(ip: &str) -> Origin<'static> {
+    Origin {
+        client_ip: ip.parse().unwrap(),
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+    }
+}
+
+fn token_of(link: &str) -> &str {
+    link.strip_prefix("https://latchkey.test/signin/link?token=").expect(link)
+}
+
+async fn queued(services: &Services) -> Vec<outbox_message::Model> {
+    outbox_message::Entity::find().all(&services.db.read).await.unwrap()
+}
+
+/// Request → mail prepared → link checked (not spent) → redeemed once → account created.
+async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let asked =
+        sign_in::request(&s, " New@Example.com ", Some("/reports/7"), &origin("192.0.2.1"), now)
+            .await
+            .unwrap();
+    assert_eq!(asked.outcome, Outcome::Queued);
+    let messages = queued(&s).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].recipient, "new@example.com");
+
+    let mail = sign_in::prepare_mail(&s, messages[0].reference_id, now).await.unwrap().unwrap();
+    assert_eq!(mail.to, "new@example.com");
+    assert_eq!(
+        mail.expires_at.duration_since(mail.requested_at).unwrap(),
+        Duration::from_secs(900)
+    );
+    let token = token_of(&mail.link).to_owned();
+
+    // Looking does not spend, however often.
+    for _ in 0..3 {
+        assert_eq!(
+            sign_in::check_link(&s, &token, now).await.unwrap(),
+            Ok("n•••@example.com".into())
+        );
+    }
+    assert_eq!(user::Entity::find().count(&s.db.read).await.unwrap(), 0);
+
+    let signed_in = sign_in::redeem_link(&s, &token, now).await.unwrap().unwrap();
+    assert_eq!(signed_in.email, "new@example.com");
+    assert_eq!(signed_in.next, "/reports/7");
+    let account =
+        user::Entity::find_by_id(signed_in.user_id).one(&s.db.read).await.unwrap().unwrap();
+    assert!(account.last_sign_in_at.is_some());
+
+    assert_eq!(sign_in::redeem_link(&s, &token, now).await.unwrap(), Err(Rejection::AlreadyUsed));
+    assert_eq!(sign_in::check_link(&s, &token, now).await.unwrap(), Err(Rejection::AlreadyUsed));
+    // The code of a consumed request is dead too.
+    assert_eq!(
+        sign_in::verify_code(&s, &asked.handle, &mail.code, now).await.unwrap(),
+        CodeOutcome::Dead
+    );
+}
+
+async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = EmailAddress::parse("alice@example.com").unwrap();
+    let existing = app::services::accounts::create(&s.db.write, &alice).await.unwrap();
+
+    let link = sign_in::issue_link(&s, &alice, None, now).await.unwrap();
+    let token = token_of(&link).to_owned();
+    let later = now + Duration::from_secs(900);
+    assert_eq!(sign_in::redeem_link(&s, &token, later).await.unwrap(), Err(Rejection::Expired));
+
+    let mut tampered = token.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert!(sign_in::redeem_link(&s, &tampered, now).await.unwrap().is_err());
+    assert_eq!(
+        sign_in::redeem_link(&s, "not a token", now).await.unwrap(),
+        Err(Rejection::Malformed)
+    );
+
+    // "Sign out everywhere" bumps the epoch: outstanding links die with it.
+    user::Entity::update_many()
+        .col_expr(user::Column::TokenEpoch, sea_orm::sea_query::Expr::value(1))
+        .filter(user::Column::Id.eq(existing.id))
+        .exec(&s.db.write)
+        .await
+        .unwrap();
+    assert_eq!(sign_in::redeem_link(&s, &token, now).await.unwrap(), Err(Rejection::BadSignature));
+
+    // A fresh link for the existing account signs into it; next defaults to the dashboard.
+    let link = sign_in::issue_link(&s, &alice, None, now).await.unwrap();
+    let signed_in = sign_in::redeem_link(&s, token_of(&link), now).await.unwrap().unwrap();
+    assert_eq!((signed_in.user_id, signed_in.token_epoch), (existing.id, 1));
+    assert_eq!(signed_in.next, "/dashboard");
+}
+
+/// Five wrong codes kill the request; the right code before that signs in.
+async fn codes_allow_five_wrong_tries(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let first =
+        sign_in::request(&s, "carol@example.com", None, &origin("192.0.2.2"), now).await.unwrap();
+    let second =
+        sign_in::request(&s, "carol@example.com", None, &origin("192.0.2.2"), now).await.unwrap();
+    let messages = queued(&s).await;
+    let mail_1 = sign_in::prepare_mail(&s, messages[0].reference_id, now).await.unwrap().unwrap();
+    let mail_2 = sign_in::prepare_mail(&s, messages[1].reference_id, now).await.unwrap().unwrap();
+    let wrong = |right: &SignInCode| {
+        let n: u32 = right.as_str().parse().unwrap();
+        SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
+    };
+
+    for left in (1..=4).rev() {
+        assert_eq!(
+            sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), now).await.unwrap(),
+            CodeOutcome::Wrong { attempts_left: left }
+        );
+    }
+    assert_eq!(
+        sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), now).await.unwrap(),
+        CodeOutcome::Dead
+    );
+    // Dead means dead, even for the right code now.
+    assert_eq!(
+        sign_in::verify_code(&s, &first.handle, &mail_1.code, now).await.unwrap(),
+        CodeOutcome::Dead
+    );
+    // A code belongs to its own request only.
+    assert!(matches!(
+        sign_in::verify_code(&s, &second.handle, &mail_1.code, now).await.unwrap(),
+        CodeOutcome::Wrong { .. }
+    ));
+    // Expired requests refuse their code.
+    let expired = now + Duration::from_secs(900);
+    assert_eq!(
+        sign_in::verify_code(&s, &second.handle, &mail_2.code, expired).await.unwrap(),
+        CodeOutcome::Dead
+    );
+    let CodeOutcome::SignedIn(signed_in) =
+        sign_in::verify_code(&s, &second.handle, &mail_2.code, now).await.unwrap()
+    else {
+        panic!("the right code signs in");
+    };
+    assert_eq!(signed_in.email, "carol@example.com");
+    // …and consumes the request, so its link is spent as well.
+    assert_eq!(
+        sign_in::redeem_link(&s, token_of(&mail_2.link), now).await.unwrap(),
+        Err(Rejection::AlreadyUsed)
+    );
+    assert_eq!(
+        sign_in::verify_code(&s, "unknown handle", &mail_2.code, now).await.unwrap(),
+        CodeOutcome::Dead
+    );
+
+    // The code is stored hashed, never in clear.
+    let rows = sign_in_request::Entity::find().all(&s.db.read).await.unwrap();
+    for row in rows {
+        let hash = row.code_hash.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(!hash.contains(mail_1.code.as_str()) && !hash.contains(mail_2.code.as_str()));
+    }
+}
+
+/// Five emails per address and sixty requests per IP in any 15 minutes; beyond, the same
+/// answer and no mail. Windows slide: an hour later the address may ask again.
+async fn rate_limits_hold_per_address_and_per_ip(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let mut outcomes = Vec::new();
+    for i in 0..7 {
+        let ip = format!("198.51.100.{i}");
+        outcomes.push(
+            sign_in::request(&s, "dave@example.com", None, &origin(&ip), now)
+                .await
+                .unwrap()
+                .outcome,
+        );
+    }
+    assert_eq!(outcomes[..5], [Outcome::Queued; 5]);
+    assert_eq!(outcomes[5..], [Outcome::OverAddressLimit; 2]);
+    assert_eq!(queued(&s).await.len(), 5);
+    let later = now + Duration::from_secs(15 * 60 + 1);
+    let again = sign_in::request(&s, "dave@example.com", None, &origin("198.51.100.9"), later)
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, Outcome::Queued);
+
+    // One IP: 60 requests recorded (whatever the address), then nothing.
+    for i in 0..60 {
+        let outcome =
+            sign_in::request(&s, &format!("u{i}@example.com"), None, &origin("203.0.113.5"), now)
+                .await
+                .unwrap()
+                .outcome;
+        assert_eq!(outcome, Outcome::Queued, "request {i}");
+    }
+    let over =
+        sign_in::request(&s, "eve@example.com", None, &origin("203.0.113.5"), now).await.unwrap();
+    assert_eq!(over.outcome, Outcome::OverIpLimit);
+    // IPv6 neighbours in one /64 share the allowance.
+    let from_v6 =
+        sign_in::request(&s, "x@example.com", None, &origin("2001:db8::1"), now).await.unwrap();
+    assert_eq!(from_v6.outcome, Outcome::Queued);
+
+    // Malformed addresses are recorded (they count against the IP) but never mailed.
+    let before = queued(&s).await.len();
+    let invalid =
+        sign_in::request(&s, "not-an-address@", None, &origin("192.0.2.77"), now).await.unwrap();
+    assert_eq!(invalid.outcome, Outcome::InvalidAddress);
+    assert_eq!(queued(&s).await.len(), before);
+}
+
+/// Claims are exclusive and leased: a worker that dies mid-delivery loses nothing.
+async fn outbox_claims_are_leased(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    sign_in::request(&s, "frank@example.com", None, &origin("192.0.2.3"), now).await.unwrap();
+    let lease = Duration::from_secs(60);
+    let claimed = outbox::claim_due(&s.db.write, now, lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].attempts, 1);
+    // Claimed: nobody else gets it while the lease runs…
+    assert!(outbox::claim_due(&s.db.write, now, lease, 10).await.unwrap().is_empty());
+    // …and after it runs out (the worker died), the next poll takes it over.
+    let after = now + lease;
+    let retaken = outbox::claim_due(&s.db.write, after, lease, 10).await.unwrap();
+    assert_eq!(retaken.len(), 1);
+    assert_eq!(retaken[0].attempts, 2);
+
+    // A failure backs off; the message is due again only after the wait.
+    let next = outbox::retry_later(&s.db.write, &retaken[0], "connection refused", after)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.duration_since(after).unwrap(), Duration::from_secs(2));
+    assert!(
+        outbox::claim_due(&s.db.write, after + Duration::from_secs(1), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let third = outbox::claim_due(&s.db.write, next, lease, 10).await.unwrap();
+    assert_eq!(third.len(), 1);
+    outbox::mark_sent(&s.db.write, third[0].id, next).await.unwrap();
+    let sent = queued(&s).await;
+    assert_eq!((sent[0].status.as_str(), sent[0].attempts), ("sent", 3));
+    assert!(
+        outbox::claim_due(&s.db.write, next + Duration::from_secs(3600), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() {
+                super::$name(super::test_database::sqlite().await.unwrap()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(database) = super::test_database::postgres().await.unwrap() {
+                    super::$name(database).await;
+                }
+            })*
+        }
+    };
+}
+
+on_both_databases!(
+    link_signs_in_once_and_creates_the_account,
+    links_expire_and_are_refused_when_tampered_or_revoked,
+    codes_allow_five_wrong_tries,
+    rate_limits_hold_per_address_and_per_ip,
+    outbox_claims_are_leased,
+);

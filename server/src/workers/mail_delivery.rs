@@ -1,0 +1,95 @@
+//! Delivers the outbox: claims due messages, renders and sends them one at a time, and
+//! settles each (sent, retried with backoff, or dropped). One message at a time also bounds
+//! the CPU that code hashing can take, however many requests arrive.
+
+use std::time::{Duration, SystemTime};
+
+use app::entities::outbox_message;
+use app::mail;
+use app::services::{Services, outbox, sign_in};
+
+use crate::mailer::{Mailer, SendError};
+
+/// A claim outlives the longest SMTP exchange; past it, another worker may retry.
+const LEASE: Duration = Duration::from_secs(120);
+/// Other instances' messages, and retries coming due, are found at least this often.
+const POLL: Duration = Duration::from_secs(1);
+const BATCH: u64 = 16;
+
+pub async fn run(services: Services, mailer: Mailer) {
+    tracing::info!(transport = %mailer.describe(), "mail worker started");
+    loop {
+        let delivered = match deliver_due(&services, &mailer).await {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::warn!(%error, "mail worker: database error; retrying shortly");
+                0
+            }
+        };
+        if delivered == 0 {
+            // Woken early when a request queues mail.
+            let _ = tokio::time::timeout(POLL, services.mail_queued.notified()).await;
+        }
+    }
+}
+
+/// One pass: claims a batch and settles every message in it. Returns how many it claimed.
+pub async fn deliver_due(services: &Services, mailer: &Mailer) -> Result<usize, sea_orm::DbErr> {
+    let claimed = outbox::claim_due(&services.db.write, SystemTime::now(), LEASE, BATCH).await?;
+    for message in &claimed {
+        deliver(services, mailer, message).await?;
+    }
+    Ok(claimed.len())
+}
+
+async fn deliver(
+    services: &Services,
+    mailer: &Mailer,
+    message: &outbox_message::Model,
+) -> Result<(), sea_orm::DbErr> {
+    let db = &services.db.write;
+    let rendered = match message.kind.as_str() {
+        outbox_message::SIGN_IN => {
+            match sign_in::prepare_mail(services, message.reference_id, SystemTime::now()).await? {
+                Some(mail) => {
+                    // For development with the file transport: the link, at debug level
+                    // only, since it is a credential.
+                    tracing::debug!(link = %mail.link, "sign-in link");
+                    mail::sign_in::render(&mail)
+                }
+                None => {
+                    tracing::info!(
+                        message = message.id,
+                        "sign-in request used or expired; email dropped"
+                    );
+                    return outbox::drop_message(db, message.id, "request used or expired").await;
+                }
+            }
+        }
+        other => {
+            tracing::error!(message = message.id, kind = other, "unknown kind of message; dropped");
+            return outbox::drop_message(db, message.id, "unknown kind").await;
+        }
+    };
+    match mailer.send(&rendered, message.id).await {
+        Ok(()) => {
+            tracing::info!(message = message.id, attempts = message.attempts, "email sent");
+            outbox::mark_sent(db, message.id, SystemTime::now()).await
+        }
+        Err(SendError::Permanent(error)) => {
+            tracing::warn!(message = message.id, %error, "email refused; dropped");
+            outbox::drop_message(db, message.id, &error).await
+        }
+        Err(SendError::Transient(error)) => {
+            let next = outbox::retry_later(db, message, &error, SystemTime::now()).await?;
+            match next {
+                Some(next) => {
+                    let wait = next.duration_since(SystemTime::now()).unwrap_or_default();
+                    tracing::warn!(message = message.id, attempts = message.attempts, %error, retry_in = ?wait, "email not sent; will retry");
+                }
+                None => tracing::error!(message = message.id, %error, "email not sent; gave up"),
+            }
+            Ok(())
+        }
+    }
+}

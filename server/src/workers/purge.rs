@@ -1,0 +1,35 @@
+//! Keeps the tables that grow with traffic bounded: spent single-use tokens, expired
+//! sessions, old sign-in requests and settled mail.
+
+use std::time::{Duration, SystemTime};
+
+use app::services::session_store::SeaOrmSessionStore;
+use app::services::{Services, outbox, sign_in};
+
+const EVERY: Duration = Duration::from_secs(10 * 60);
+/// Settled mail is kept this long, for support questions ("did my email go out?").
+const KEEP_SETTLED_MAIL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Runs now and every ten minutes. Failures are logged and retried next time: a late
+/// purge costs only disk space.
+pub async fn run(services: Services, sessions: SeaOrmSessionStore) {
+    let mut interval = tokio::time::interval(EVERY);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let now = SystemTime::now();
+        let db = &services.db.write;
+        report("spent single-use tokens", tokens::store::purge_expired(db, now).await);
+        report("expired sessions", sessions.purge_expired(now).await);
+        report("old sign-in requests", sign_in::purge(&services, now).await);
+        report("settled emails", outbox::purge_settled(db, now - KEEP_SETTLED_MAIL).await);
+    }
+}
+
+fn report(what: &str, result: Result<u64, sea_orm::DbErr>) {
+    match result {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "purged {what}"),
+        Err(error) => tracing::warn!(%error, "could not purge {what}"),
+    }
+}

@@ -1,0 +1,370 @@
+//! Signing in by email through the real server, with a real SMTP server receiving the mail.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::smtp::{SignInEmail, SmtpServer, free_port};
+
+const MAIL_WAIT: Duration = Duration::from_secs(20);
+const BASE_URL: &str = "http://127.0.0.1:3000";
+
+/// An app whose mail goes to a fresh aiosmtpd.
+async fn app_with_smtp(extra: &[&str]) -> (TestApp, SmtpServer) {
+    let smtp = SmtpServer::start(free_port());
+    let mut flags = vec![format!("--smtp-url={}", smtp.url())];
+    flags.extend(extra.iter().map(|s| (*s).to_owned()));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    (spawn_app_with(&flags).await, smtp)
+}
+
+/// Posts the email form as a browser without JavaScript; returns the redirect target.
+async fn ask(app: &TestApp, browser: &reqwest::Client, email: &str, next: Option<&str>) -> String {
+    let mut form = vec![("email", email)];
+    form.extend(next.map(|n| ("next", n)));
+    let response = browser.post(app.url("/api/sign-in")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    location(&response)
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+/// The link as the test server can open it (links name the configured base URL).
+fn local(app: &TestApp, link: &str) -> String {
+    link.replacen(BASE_URL, &app.address, 1)
+}
+
+async fn page(browser: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let response = browser.get(url).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_emailed_link_signs_in_once() {
+    let (app, smtp) = app_with_smtp(&[]).await;
+    let browser = app.browser();
+
+    // A forged Host header changes nothing about the link.
+    let response = browser
+        .post(app.url("/api/sign-in"))
+        .header("host", "evil.example")
+        .form(&[("email", "New.Person@Example.com"), ("next", "/dashboard?tab=links")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let check = location(&response);
+    assert!(check.starts_with("/signin/check?email=New.Person%40Example.com&r="), "{check}");
+    let (status, body) = page(&browser, &app.url(&check)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Check your email") && body.contains("New.Person@Example.com"));
+
+    let email = SignInEmail::parse(&smtp.wait_for(1, MAIL_WAIT).await);
+    assert_eq!(email.to, "new.person@example.com");
+    assert!(email.link.starts_with(&format!("{BASE_URL}/signin/link?token=")), "{}", email.link);
+    for part in [&email.text, &email.html] {
+        assert!(part.contains("15 minutes"), "{part}");
+        assert!(part.contains("Firefox on Linux") && part.contains("127.0.0.1"), "{part}");
+    }
+    assert!(email.html.contains(&email.link.replace('&', "&amp;")));
+    assert!(!email.subject.contains(&email.code));
+
+    // Opening the link moves the token to a cookie and out of the address bar; it spends
+    // nothing, however many times a scanner opens it.
+    for _ in 0..2 {
+        let head = app.client.head(local(&app, &email.link)).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::SEE_OTHER);
+    }
+    let opened = browser.get(local(&app, &email.link)).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&opened), "/signin/continue");
+    let cookie = set_cookies(&opened).join("\n");
+    assert!(cookie.contains("latchkey_link=") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax") && cookie.contains("Path=/signin"), "{cookie}");
+
+    let landing = browser.get(app.url("/signin/continue")).send().await.unwrap();
+    assert_eq!(landing.status(), StatusCode::OK);
+    assert_eq!(landing.headers()[CACHE_CONTROL], "no-store");
+    assert_eq!(landing.headers()["referrer-policy"], "no-referrer");
+    let body = landing.text().await.unwrap();
+    assert!(body.contains("Continue as n•••@example.com"), "{body}");
+    assert!(!body.contains("new.person@example.com"));
+
+    // Not signed in yet: the dashboard sends visitors to the sign-in page.
+    let dashboard = browser.get(app.url("/dashboard")).send().await.unwrap();
+    assert!(dashboard.status().is_redirection(), "{}", dashboard.status());
+    assert_eq!(location(&dashboard), "/signin?next=/dashboard");
+
+    let redeemed = browser
+        .post(app.url("/api/sign-in/link"))
+        .form(&[("token", email.token())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redeemed.status(), StatusCode::FOUND);
+    assert_eq!(location(&redeemed), "/dashboard?tab=links");
+    let cookies = set_cookies(&redeemed).join("\n");
+    assert!(cookies.contains("latchkey_session="), "{cookies}");
+    assert!(cookies.contains("HttpOnly") && cookies.contains("SameSite=Lax"), "{cookies}");
+    assert!(!cookies.contains("Secure"), "http base URL: {cookies}");
+
+    let dashboard = browser.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    assert_eq!(dashboard.headers()[CACHE_CONTROL], "no-store");
+    let body = dashboard.text().await.unwrap();
+    assert!(body.contains("new.person@example.com") && body.contains("Sign out"), "{body}");
+
+    // Used: a second POST (from any browser) is refused, and the landing page says so.
+    let again = app.browser();
+    let refused = again
+        .post(app.url("/api/sign-in/link"))
+        .form(&[("token", email.token())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&refused), "/signin/continue");
+    assert!(!set_cookies(&refused).join("").contains("latchkey_session="));
+    again.get(local(&app, &email.link)).send().await.unwrap();
+    let (status, body) = page(&again, &app.url("/signin/continue")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("This link no longer works") && body.contains("Email address"), "{body}");
+    // The reason is for the log only.
+    assert!(!body.contains("already used") && !body.contains("AlreadyUsed"));
+}
+
+#[tokio::test]
+async fn the_code_signs_in_the_browser_that_typed_it() {
+    let (app, smtp) = app_with_smtp(&[]).await;
+    let laptop = app.browser();
+    let check = ask(&app, &laptop, "carol@example.com", None).await;
+    let request = check.split("r=").nth(1).unwrap().to_owned();
+    let email = SignInEmail::parse(&smtp.wait_for(1, MAIL_WAIT).await);
+
+    let typed = |code: String| {
+        let laptop = laptop.clone();
+        let url = app.url("/api/sign-in/code");
+        let request = request.clone();
+        async move {
+            let form =
+                [("request", request.as_str()), ("email", "carol@example.com"), ("code", &code)];
+            location(&laptop.post(url).form(&form).send().await.unwrap())
+        }
+    };
+    let wrong = format!("{:06}", (email.code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let answer = typed(wrong).await;
+    assert!(answer.contains("error=wrong") && answer.contains("left=4"), "{answer}");
+    let (_, body) = page(&laptop, &app.url(&answer)).await;
+    assert!(body.contains("You have 4 more tries") && body.contains("role=\"alert\""), "{body}");
+    assert!(typed("12a".into()).await.contains("error=format"));
+
+    let spaced = format!("{} {}", &email.code[..3], &email.code[3..]);
+    assert_eq!(typed(spaced).await, "/dashboard");
+    let (_, body) = page(&laptop, &app.url("/dashboard")).await;
+    assert!(body.contains("carol@example.com"), "{body}");
+
+    // The request is consumed: its code and its link are both spent now.
+    assert!(typed(email.code.clone()).await.contains("error=dead"));
+    let phone = app.browser();
+    let refused = phone
+        .post(app.url("/api/sign-in/link"))
+        .form(&[("token", email.token())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&refused), "/signin/continue");
+}
+
+/// Existing account, new address, malformed-but-plausible, over the limit: one answer.
+#[tokio::test]
+async fn every_address_gets_the_same_answer() {
+    let (app, smtp) = app_with_smtp(&["--sign-in-per-email=2"]).await;
+    let browser = app.browser();
+    // known@ gets an account by signing in once.
+    ask(&app, &browser, "known@example.com", None).await;
+    let first = SignInEmail::parse(&smtp.wait_for(1, MAIL_WAIT).await);
+    let redeemed = app
+        .browser()
+        .post(app.url("/api/sign-in/link"))
+        .form(&[("token", first.token())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&redeemed), "/dashboard");
+    let mut answers = Vec::new();
+    for email in ["known@example.com", "unknown@example.com", "known@example", "known@example.com"]
+    {
+        let response =
+            browser.post(app.url("/api/sign-in")).form(&[("email", email)]).send().await.unwrap();
+        let status = response.status();
+        let target = location(&response);
+        let body = response.text().await.unwrap();
+        // Same status and body; the target differs only by the echoed address and handle.
+        let shape = target.split("&r=").next().unwrap().replace(&urlencode(email), "EMAIL");
+        answers.push((status, body, shape));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+
+    // Mail went to known@ twice (its limit) and to unknown@: the invalid address and the
+    // request over the limit got none.
+    smtp.wait_for(3, MAIL_WAIT).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let recipients: Vec<_> =
+        smtp.messages().iter().map(|m| SignInEmail::parse(m).to).collect::<Vec<_>>();
+    assert_eq!(recipients.len(), 3, "{recipients:?}");
+    assert_eq!(recipients.iter().filter(|r| *r == "known@example.com").count(), 2);
+}
+
+fn urlencode(text: &str) -> String {
+    text.replace('@', "%40")
+}
+
+#[tokio::test]
+async fn the_per_ip_limit_sends_nothing_more() {
+    let (app, smtp) = app_with_smtp(&["--sign-in-per-ip=3"]).await;
+    let browser = app.browser();
+    for i in 0..5 {
+        ask(&app, &browser, &format!("user{i}@example.com"), None).await;
+    }
+    smtp.wait_for(3, MAIL_WAIT).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 3);
+}
+
+#[tokio::test]
+async fn mail_waits_for_smtp_to_come_back() {
+    // Nothing listens on this port yet.
+    let port = free_port();
+    let app = spawn_app_with(&[&format!("--smtp-url=smtp://127.0.0.1:{port}")]).await;
+    let browser = app.browser();
+    let started = std::time::Instant::now();
+    ask(&app, &browser, "patient@example.com", None).await;
+    // The request never waits for SMTP.
+    assert!(started.elapsed() < Duration::from_secs(2));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let smtp = SmtpServer::start(port);
+    let email = SignInEmail::parse(&smtp.wait_for(1, Duration::from_secs(30)).await);
+    assert_eq!(email.to, "patient@example.com");
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let (app, smtp) = app_with_smtp(&[]).await;
+    let browser = app.browser();
+    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+        for path in ["/api/sign-in", "/api/sign-in/link", "/api/sign-out"] {
+            let response = browser
+                .post(app.url(path))
+                .header(name, value)
+                .form(&[("email", "victim@example.com"), ("token", "x")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} {name}");
+        }
+    }
+    // Our own pages' posts pass.
+    let ours = browser
+        .post(app.url("/api/sign-in"))
+        .header("origin", BASE_URL)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "me@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ours.status(), StatusCode::FOUND);
+    let email = SignInEmail::parse(&smtp.wait_for(1, MAIL_WAIT).await);
+    assert_eq!(email.to, "me@example.com");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+/// The first message the file transport wrote (the default transport: .eml files).
+async fn first_eml(app: &TestApp) -> SignInEmail {
+    let dir = app.data_dir.path().join("mail");
+    let deadline = std::time::Instant::now() + MAIL_WAIT;
+    loop {
+        let found = std::fs::read_dir(&dir)
+            .ok()
+            .and_then(|mut entries| {
+                entries.find_map(|e| {
+                    e.ok().filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                })
+            })
+            .and_then(|e| std::fs::read(e.path()).ok());
+        if let Some(raw) = found {
+            return SignInEmail::parse(&raw);
+        }
+        assert!(std::time::Instant::now() < deadline, "no .eml in {}", dir.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs `email` in through the file transport's .eml, returning the browser.
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = app.browser();
+    ask(app, &browser, email, None).await;
+    let message = first_eml(app).await;
+    let response = browser
+        .post(app.url("/api/sign-in/link"))
+        .form(&[("token", message.token())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/dashboard");
+    browser
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = spawn_app_with(&[]).await;
+    let browser = signed_in(&app, "dora@example.com").await;
+    assert_eq!(page(&browser, &app.url("/dashboard")).await.0, StatusCode::OK);
+    let out = browser.post(app.url("/api/sign-out")).send().await.unwrap();
+    assert_eq!(location(&out), "/signin?signed_out=1");
+    let dashboard = browser.get(app.url("/dashboard")).send().await.unwrap();
+    assert!(dashboard.status().is_redirection());
+}
+
+#[tokio::test]
+async fn sessions_end_at_their_absolute_timeout() {
+    let app = spawn_app_with(&["--session-absolute-timeout=2s"]).await;
+    let browser = signed_in(&app, "erin@example.com").await;
+    assert_eq!(page(&browser, &app.url("/dashboard")).await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let dashboard = browser.get(app.url("/dashboard")).send().await.unwrap();
+    assert!(dashboard.status().is_redirection(), "{}", dashboard.status());
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_behind_https() {
+    let app =
+        spawn_app_with(&["--base-url=https://latchkey.example", "--session-idle-timeout=1h"]).await;
+    let browser = app.browser();
+    ask(&app, &browser, "frank@example.com", None).await;
+    let message = first_eml(&app).await;
+    assert!(message.link.starts_with("https://latchkey.example/signin/link?token="));
+    let opened = browser
+        .get(app.url(&format!("/signin/link?token={}", message.token())))
+        .send()
+        .await
+        .unwrap();
+    assert!(set_cookies(&opened).join("").contains("Secure"));
+    let response = browser
+        .post(app.url("/api/sign-in/link"))
+        .form(&[("token", message.token())])
+        .send()
+        .await
+        .unwrap();
+    let cookies = set_cookies(&response).join("\n");
+    assert!(cookies.contains("latchkey_session=") && cookies.contains("Secure"), "{cookies}");
+    assert!(cookies.contains("Max-Age=3600"), "idle timeout: {cookies}");
+}
