@@ -14,6 +14,9 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 E2E_DIR := $(CURDIR)/target/e2e
 E2E_ENV := LATCHKEY_DATABASE_URL=sqlite://$(E2E_DIR)/latchkey.db \
            LATCHKEY_SECRET_FILE=$(E2E_DIR)/secret.key \
+           LATCHKEY_MAIL_DIR=$(E2E_DIR)/mail E2E_MAIL_DIR=$(E2E_DIR)/mail \
+           E2E_SHORT_DIR=$(E2E_DIR)/short E2E_SHORT_MAIL_DIR=$(E2E_DIR)/short/mail \
+           E2E_SITE_ROOT=$(CURDIR)/target/site E2E_SERVER_BIN=$(CURDIR)/target/debug/latchkey \
            LATCHKEY_BIND=127.0.0.1:3000 LATCHKEY_BASE_URL=http://127.0.0.1:3000
 
 # A real SMTP server for the integration tests (aiosmtpd, from PyPI, in its own venv).
@@ -78,7 +81,7 @@ test-rust:
 	cargo test -p server
 
 test-e2e: clean-e2e
-	mkdir -p $(E2E_DIR)
+	mkdir -p $(E2E_DIR)/short
 	$(E2E_ENV) cargo leptos end-to-end
 
 clean-e2e:

@@ -23,7 +23,7 @@ pub async fn insert_client_ip(
         .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
     let forwarded = source.0.as_ref().and_then(|name| {
         // The last entry is the one our proxy added; earlier ones are the client's say-so.
-        let value = request.headers().get_all(name).iter().last()?.to_str().ok()?;
+        let value = request.headers().get_all(name).iter().next_back()?.to_str().ok()?;
         value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
     });
     request.extensions_mut().insert(ClientIp(forwarded.unwrap_or(peer)));

@@ -1,0 +1,68 @@
+# Shared by the bench scripts: build the release site, start the server on a scratch
+# database, and run wrk with the figures we report. Source it; do not run it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+export PATH="$PWD/end2end/node_modules/.bin:$PATH"
+if [ -z "${SKIP_BUILD:-}" ]; then
+  cargo leptos build --release
+fi
+
+BENCH_THREADS=2
+BENCH_CONNECTIONS=32
+BENCH_SECONDS=10
+export BENCH_THREADS
+data="$(mktemp -d)"
+port="${BENCH_PORT:-3900}"
+base="http://127.0.0.1:$port"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+latchkey_bin="$target_dir/release/latchkey"
+
+# The server's settings; callers add their own LATCHKEY_* before `start_server`.
+export LATCHKEY_DATABASE_URL="sqlite://$data/latchkey.db"
+export LATCHKEY_SECRET_FILE="$data/secret.key"
+export LATCHKEY_MAIL_DIR="$data/mail"
+export LATCHKEY_BIND="127.0.0.1:$port"
+export LATCHKEY_BASE_URL="$base"
+export LATCHKEY_LOG=warn
+export LEPTOS_OUTPUT_NAME=latchkey LEPTOS_SITE_ROOT=target/site
+
+# Runs the `latchkey` binary (admin commands) with the same settings as the server.
+latchkey() {
+  "$latchkey_bin" "$@"
+}
+
+start_server() {
+  "$latchkey_bin" &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -fsS "$base/healthz" >/dev/null
+}
+
+# run NAME PATH [wrk args…]: one wrk run, one line of figures (plus any script output).
+run() {
+  local name="$1" path="$2"; shift 2
+  local out rps p50 p99 errors extra
+  out="$(wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" --latency "$@" "$base$path")"
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  errors="$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd ';' || true)"
+  extra="$(grep -E "^signed in:" <<<"$out" || true)"
+  printf '%-40s %10s req/s   p50 %8s   p99 %8s   %s %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-no errors}" "$extra"
+}
+
+header() {
+  echo "wrk ${BENCH_SECONDS} s, ${BENCH_THREADS} threads, ${BENCH_CONNECTIONS} connections, release build, SQLite ($(nproc) cores)"
+}

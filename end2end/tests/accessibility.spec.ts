@@ -1,0 +1,44 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { signInEmail, uniqueEmail } from "./support/mail";
+
+const MAIL = process.env.E2E_MAIL_DIR ?? "../target/e2e/mail";
+
+/** Serious or critical axe violations on the current page, once hydrated. */
+async function serious(page: Page) {
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+for (const path of [
+  "/",
+  "/signin",
+  "/signin?signed_out=1",
+  "/signin/check?email=someone%40example.com&r=x",
+  "/signin/check?email=someone%40example.com&r=x&error=wrong&left=3",
+  "/signin/continue",
+  "/no-such-page",
+]) {
+  test(`no serious accessibility violations on ${path}`, async ({ page }) => {
+    await page.goto(path);
+    expect(await serious(page)).toEqual([]);
+  });
+}
+
+test("no serious accessibility violations on the landing page and the dashboard", async ({ page }) => {
+  const email = uniqueEmail("axe");
+  await page.goto("/signin");
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
+  const mail = await signInEmail(MAIL, email);
+  await page.goto(mail.link);
+  expect(await serious(page)).toEqual([]);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  expect(await serious(page)).toEqual([]);
+});

@@ -1,0 +1,61 @@
+// Reading the sign-in emails the e2e servers write as .eml files (the default transport).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "@playwright/test";
+
+export type SignInEmail = { link: string; code: string; text: string };
+
+/** A fresh address per test, so tests never share accounts or rate limits. */
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+function decodeQuotedPrintable(body: string): string {
+  const bytes = body
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+/** The text/plain part of a raw message, decoded. */
+function textPart(raw: string): string {
+  const start = raw.indexOf("Content-Type: text/plain");
+  expect(start, "a text/plain part").toBeGreaterThanOrEqual(0);
+  const part = raw.slice(start);
+  const headerEnd = part.search(/\r?\n\r?\n/);
+  const headers = part.slice(0, headerEnd);
+  const body = part.slice(headerEnd).replace(/^\s+/, "").split(/\r?\n--/)[0];
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(headers)) return decodeQuotedPrintable(body);
+  if (/Content-Transfer-Encoding: base64/i.test(headers)) {
+    return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  }
+  return body;
+}
+
+/** Waits for the sign-in email to `to` in `dir` and returns its link and code. */
+export async function signInEmail(dir: string, to: string): Promise<SignInEmail> {
+  let found: string | undefined;
+  await expect
+    .poll(
+      () => {
+        let names: string[] = [];
+        try {
+          names = readdirSync(dir).filter((n) => n.endsWith(".eml"));
+        } catch {
+          return false;
+        }
+        found = names
+          .map((n) => readFileSync(join(dir, n), "utf8"))
+          .find((raw) => new RegExp(`^To: ${to.replace(/[.+]/g, "\\$&")}\\r?$`, "mi").test(raw));
+        return found !== undefined;
+      },
+      { message: `an email to ${to} in ${dir}`, timeout: 15_000 },
+    )
+    .toBe(true);
+  const text = textPart(found!);
+  const link = text.match(/https?:\/\/\S+\/signin\/link\?token=[A-Za-z0-9_-]+/)?.[0];
+  const code = text.match(/enter this code: (\d{3}) (\d{3})/);
+  expect(link, text).toBeTruthy();
+  expect(code, text).toBeTruthy();
+  return { link: link!, code: code![1] + code![2], text };
+}
