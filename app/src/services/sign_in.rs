@@ -97,22 +97,15 @@ pub async fn request(
     };
     let mailed = outcome == Outcome::Queued;
     let recipient = address.as_ref().map_or_else(|| truncate(email.trim(), 254), |a| a.to_string());
-    let now_secs = unix_secs(now);
-    let row = sign_in_request::ActiveModel {
-        handle_hash: Set(handle_hash),
-        email: Set(recipient.clone()),
-        mailed: Set(mailed),
-        client_ip: Set(ip.clone()),
-        user_agent: Set(truncate(origin.user_agent, MAX_USER_AGENT_LEN)),
-        next_path: Set(next.and_then(NextPath::parse).map(|p| p.to_string())),
-        created_at: Set(now_secs),
-        expires_at: Set(now_secs + secs(login_max_age(services))),
-        code_hash: Set(None),
-        code_attempts: Set(0),
-        consumed_at: Set(None),
-        ..Default::default()
+    let row = NewRequest {
+        handle_hash,
+        email: recipient.clone(),
+        mailed,
+        client_ip: ip.clone(),
+        user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
+        next: next.and_then(NextPath::parse),
     }
-    .insert(&txn)
+    .insert(&txn, services, now)
     .await?;
     if mailed {
         outbox::enqueue(&txn, outbox_message::SIGN_IN, row.id, &recipient, now).await?;
@@ -126,6 +119,43 @@ pub async fn request(
         _ => tracing::debug!(request = row.id, "sign-in request for an invalid address; not sent"),
     }
     Ok(Requested { handle, outcome })
+}
+
+/// A request row about to be written; it expires one link lifetime from now.
+struct NewRequest {
+    handle_hash: String,
+    email: String,
+    mailed: bool,
+    client_ip: String,
+    user_agent: String,
+    next: Option<NextPath>,
+}
+
+impl NewRequest {
+    async fn insert(
+        self,
+        db: &impl ConnectionTrait,
+        services: &Services,
+        now: SystemTime,
+    ) -> Result<sign_in_request::Model, DbErr> {
+        let now = unix_secs(now);
+        sign_in_request::ActiveModel {
+            handle_hash: Set(self.handle_hash),
+            email: Set(self.email),
+            mailed: Set(self.mailed),
+            client_ip: Set(self.client_ip),
+            user_agent: Set(self.user_agent),
+            next_path: Set(self.next.map(|p| p.to_string())),
+            created_at: Set(now),
+            expires_at: Set(now + secs(login_max_age(services))),
+            code_hash: Set(None),
+            code_attempts: Set(0),
+            consumed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+    }
 }
 
 /// The sign-in email of one request, ready to render.
@@ -216,23 +246,15 @@ pub async fn issue_link(
     next: Option<&NextPath>,
     now: SystemTime,
 ) -> Result<String, DbErr> {
-    let (_, handle_hash) = new_handle();
-    let now_secs = unix_secs(now);
-    let request = sign_in_request::ActiveModel {
-        handle_hash: Set(handle_hash),
-        email: Set(email.to_string()),
-        mailed: Set(false),
-        client_ip: Set("command line".to_owned()),
-        user_agent: Set("latchkey link login".to_owned()),
-        next_path: Set(next.map(ToString::to_string)),
-        created_at: Set(now_secs),
-        expires_at: Set(now_secs + secs(login_max_age(services))),
-        code_hash: Set(None),
-        code_attempts: Set(0),
-        consumed_at: Set(None),
-        ..Default::default()
+    let request = NewRequest {
+        handle_hash: new_handle().1,
+        email: email.to_string(),
+        mailed: false,
+        client_ip: "command line".to_owned(),
+        user_agent: "latchkey link login".to_owned(),
+        next: next.cloned(),
     }
-    .insert(&services.db.write)
+    .insert(&services.db.write, services, now)
     .await?;
     let token = mint_link(services, &request, now).await?;
     Ok(services.sign_in.link_url(&token))

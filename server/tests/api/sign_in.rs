@@ -29,6 +29,11 @@ async fn ask(app: &TestApp, browser: &reqwest::Client, email: &str, next: Option
     location(&response)
 }
 
+/// Presses "Continue" for `token` in `browser`.
+async fn redeem(app: &TestApp, browser: &reqwest::Client, token: &str) -> reqwest::Response {
+    browser.post(app.url("/api/sign-in/link")).form(&[("token", token)]).send().await.unwrap()
+}
+
 fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
@@ -103,12 +108,7 @@ async fn the_emailed_link_signs_in_once() {
     assert!(dashboard.status().is_redirection(), "{}", dashboard.status());
     assert_eq!(location(&dashboard), "/signin?next=/dashboard");
 
-    let redeemed = browser
-        .post(app.url("/api/sign-in/link"))
-        .form(&[("token", email.token())])
-        .send()
-        .await
-        .unwrap();
+    let redeemed = redeem(&app, &browser, email.token()).await;
     assert_eq!(redeemed.status(), StatusCode::FOUND);
     assert_eq!(location(&redeemed), "/dashboard?tab=links");
     let cookies = set_cookies(&redeemed).join("\n");
@@ -124,12 +124,7 @@ async fn the_emailed_link_signs_in_once() {
 
     // Used: a second POST (from any browser) is refused, and the landing page says so.
     let again = app.browser();
-    let refused = again
-        .post(app.url("/api/sign-in/link"))
-        .form(&[("token", email.token())])
-        .send()
-        .await
-        .unwrap();
+    let refused = redeem(&app, &again, email.token()).await;
     assert_eq!(location(&refused), "/signin/continue");
     assert!(!set_cookies(&refused).join("").contains("latchkey_session="));
     again.get(local(&app, &email.link)).send().await.unwrap();
@@ -173,12 +168,7 @@ async fn the_code_signs_in_the_browser_that_typed_it() {
     // The request is consumed: its code and its link are both spent now.
     assert!(typed(email.code.clone()).await.contains("error=dead"));
     let phone = app.browser();
-    let refused = phone
-        .post(app.url("/api/sign-in/link"))
-        .form(&[("token", email.token())])
-        .send()
-        .await
-        .unwrap();
+    let refused = redeem(&app, &phone, email.token()).await;
     assert_eq!(location(&refused), "/signin/continue");
 }
 
@@ -190,13 +180,7 @@ async fn every_address_gets_the_same_answer() {
     // known@ gets an account by signing in once.
     ask(&app, &browser, "known@example.com", None).await;
     let first = SignInEmail::parse(&smtp.wait_for(1, MAIL_WAIT).await);
-    let redeemed = app
-        .browser()
-        .post(app.url("/api/sign-in/link"))
-        .form(&[("token", first.token())])
-        .send()
-        .await
-        .unwrap();
+    let redeemed = redeem(&app, &app.browser(), first.token()).await;
     assert_eq!(location(&redeemed), "/dashboard");
     let mut answers = Vec::new();
     for email in ["known@example.com", "unknown@example.com", "known@example", "known@example.com"]
@@ -313,12 +297,7 @@ async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = app.browser();
     ask(app, &browser, email, None).await;
     let message = first_eml(app).await;
-    let response = browser
-        .post(app.url("/api/sign-in/link"))
-        .form(&[("token", message.token())])
-        .send()
-        .await
-        .unwrap();
+    let response = redeem(app, &browser, message.token()).await;
     assert_eq!(location(&response), "/dashboard");
     browser
 }
@@ -358,12 +337,7 @@ async fn session_cookies_are_secure_behind_https() {
         .await
         .unwrap();
     assert!(set_cookies(&opened).join("").contains("Secure"));
-    let response = browser
-        .post(app.url("/api/sign-in/link"))
-        .form(&[("token", message.token())])
-        .send()
-        .await
-        .unwrap();
+    let response = redeem(&app, &browser, message.token()).await;
     let cookies = set_cookies(&response).join("\n");
     assert!(cookies.contains("latchkey_session=") && cookies.contains("Secure"), "{cookies}");
     assert!(cookies.contains("Max-Age=3600"), "idle timeout: {cookies}");
