@@ -26,12 +26,14 @@ export LATCHKEY_LOGIN_MAX_AGE=1h
 
 echo "seeding $users users and $((users * links_per_user * 2)) sign-in links…"
 started=$SECONDS
-for i in $(seq 0 $((users - 1))); do echo "user$i@bench.test"; done \
-  | xargs -P 2 -I{} "$latchkey_bin" user add {} >/dev/null
+# One process at a time: SQLite has one writer, and processes racing for it only wait.
+for i in $(seq 0 $((users - 1))); do
+  latchkey user add "user$i@bench.test" >/dev/null
+done
 for run in keepalive close; do
-  for i in $(seq 0 $((users - 1))); do echo "user$i@bench.test"; done \
-    | xargs -P 2 -I{} "$latchkey_bin" link login --email {} --count "$links_per_user" \
-    | shuf >"$data/links-$run.txt"
+  for i in $(seq 0 $((users - 1))); do
+    latchkey link login --email "user$i@bench.test" --count "$links_per_user"
+  done | shuf >"$data/links-$run.txt"
 done
 echo "seeded in $((SECONDS - started)) s"
 

@@ -80,6 +80,11 @@ pub struct RawConfig {
     #[arg(long, env = "LATCHKEY_MAIL_FROM", default_value = "Latchkey <no-reply@localhost>")]
     pub mail_from: String,
 
+    /// Whether this instance delivers the outbox (`on`/`off`). With several instances, some
+    /// may serve requests only and leave delivery to others.
+    #[arg(long, env = "LATCHKEY_MAIL_DELIVERY", default_value = "on")]
+    pub mail_delivery: String,
+
     /// Sign-in emails allowed per address per rate window.
     #[arg(long, env = "LATCHKEY_SIGN_IN_PER_EMAIL", default_value = "5")]
     pub sign_in_per_email: String,
@@ -260,6 +265,8 @@ pub struct Config {
 pub struct MailConfig {
     pub transport: MailTransport,
     pub from: lettre::message::Mailbox,
+    /// Run the delivery worker in this instance.
+    pub deliver: bool,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -385,6 +392,16 @@ impl TryFrom<RawConfig> for Config {
                     format!("{e}: {:?}", raw.mail_from),
                 )
             })?,
+            deliver: match raw.mail_delivery.trim() {
+                "on" => true,
+                "off" => false,
+                other => {
+                    return Err(ConfigError::new(
+                        "LATCHKEY_MAIL_DELIVERY (--mail-delivery)",
+                        format!("expected on or off, got {other:?}"),
+                    ));
+                }
+            },
         };
         let client_ip_header = raw
             .client_ip_header

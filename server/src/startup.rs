@@ -108,7 +108,8 @@ pub struct Application {
     router: Router,
     services: Services,
     sessions: SeaOrmSessionStore,
-    mailer: Mailer,
+    /// `None` when this instance leaves delivery to others.
+    mailer: Option<Mailer>,
 }
 
 impl Application {
@@ -119,6 +120,7 @@ impl Application {
         let mailer = Mailer::new(&config.mail).map_err(|e| {
             StartupError::Config(ConfigError::new("LATCHKEY_SMTP_URL (--smtp-url)", e.to_string()))
         })?;
+        let mailer = config.mail.deliver.then_some(mailer);
         let services = services(&config).await?;
         let sessions = SeaOrmSessionStore::new(services.db.clone());
         let state = AppState {
@@ -141,7 +143,13 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(workers::purge::run(self.services.clone(), self.sessions));
-        let mail = tokio::spawn(workers::mail_delivery::run(self.services, self.mailer));
+        let mail = match self.mailer {
+            Some(mailer) => tokio::spawn(workers::mail_delivery::run(self.services, mailer)),
+            None => {
+                tracing::info!("mail delivery is off in this instance (LATCHKEY_MAIL_DELIVERY)");
+                tokio::spawn(std::future::pending())
+            }
+        };
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
