@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod session_auth;
 pub mod session_store;
 pub mod sign_in;
+pub mod sign_in_writer;
 pub mod time;
 
 pub use context::{Services, SignInSettings};

@@ -8,27 +8,38 @@ use app::domain::{EmailAddress, SignInCode};
 use app::entities::{outbox_message, sign_in_request, user};
 use app::services::code_hashing::CodeHasher;
 use app::services::sign_in::{self, CodeOutcome, Origin, Outcome};
+use app::services::sign_in_writer::RequestWriter;
 use app::services::{Db, Services, SignInSettings, outbox};
 use migrations::test_database::{self, TestDatabase};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
 use tokens::{KeyRing, Rejection, Secret, purpose};
 
 fn services(database: &TestDatabase) -> Services {
+    let db = Db::single(database.db.clone());
+    let sign_in = Arc::new(SignInSettings {
+        base_url: "https://latchkey.test".into(),
+        secure_cookies: true,
+        per_email: 5,
+        per_ip: 60,
+        rate_window: Duration::from_secs(15 * 60),
+        session_idle: Duration::from_secs(3600),
+        session_absolute: Duration::from_secs(86400),
+    });
+    let mail_queued = Arc::new(tokio::sync::Notify::new());
+    let requests = RequestWriter::start(
+        db.write.clone(),
+        sign_in.clone(),
+        purpose::LOGIN.max_age().unwrap(),
+        mail_queued.clone(),
+    );
     Services {
-        db: Db::single(database.db.clone()),
+        db,
         login: Arc::new(tokens::Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN)),
-        sign_in: Arc::new(SignInSettings {
-            base_url: "https://latchkey.test".into(),
-            secure_cookies: true,
-            per_email: 5,
-            per_ip: 60,
-            rate_window: Duration::from_secs(15 * 60),
-            session_idle: Duration::from_secs(3600),
-            session_absolute: Duration::from_secs(86400),
-        }),
+        sign_in,
         // The cheapest valid parameters: these tests are about the rules, not the cost.
         codes: CodeHasher::new(8, 1, 1).unwrap(),
-        mail_queued: Arc::default(),
+        requests,
+        mail_queued,
     }
 }
 
@@ -246,6 +257,27 @@ async fn rate_limits_hold_per_address_and_per_ip(database: TestDatabase) {
     assert_eq!(queued(&s).await.len(), before);
 }
 
+/// Requests that arrive together are written together (group commit), and still obey the
+/// limits exactly, in arrival order.
+async fn concurrent_requests_obey_the_limits(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.spawn(async move {
+            let ip = format!("192.0.2.{}", i % 2);
+            sign_in::request(&s, "gina@example.com", None, &origin(&ip), now).await.unwrap().outcome
+        });
+    }
+    let outcomes = tasks.join_all().await;
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Queued).count(), 5);
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::OverAddressLimit).count(), 35);
+    assert_eq!(queued(&s).await.len(), 5);
+    let recorded = sign_in_request::Entity::find().count(&s.db.read).await.unwrap();
+    assert_eq!(recorded, 40);
+}
+
 /// Claims are exclusive and leased: a worker that dies mid-delivery loses nothing.
 async fn outbox_claims_are_leased(database: TestDatabase) {
     let s = services(&database);
@@ -310,5 +342,6 @@ on_both_databases!(
     links_expire_and_are_refused_when_tampered_or_revoked,
     codes_allow_five_wrong_tries,
     rate_limits_hold_per_address_and_per_ip,
+    concurrent_requests_obey_the_limits,
     outbox_claims_are_leased,
 );

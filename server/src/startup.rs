@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use app::services::code_hashing::CodeHasher;
 use app::services::session_store::SeaOrmSessionStore;
+use app::services::sign_in_writer::RequestWriter;
 use app::services::{Db, Services, SignInSettings};
 use axum::Router;
 use axum::extract::FromRef;
@@ -85,20 +86,26 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
     let (memory, iterations, parallelism) = config.sign_in.argon2;
     let codes = CodeHasher::new(memory, iterations, parallelism)
         .map_err(|e| StartupError::Config(ConfigError::new("LATCHKEY_ARGON2_*", e.to_string())))?;
+    let sign_in = Arc::new(SignInSettings {
+        base_url: config.base_url.as_str().to_owned(),
+        secure_cookies: config.base_url.is_https(),
+        per_email: config.sign_in.per_email,
+        per_ip: config.sign_in.per_ip,
+        rate_window: config.sign_in.rate_window,
+        session_idle: config.sign_in.session_idle,
+        session_absolute: config.sign_in.session_absolute,
+    });
+    let mail_queued = Arc::new(tokio::sync::Notify::new());
+    let login_max_age = login.max_age().expect("single-use purposes always have a max-age");
+    let requests =
+        RequestWriter::start(db.write.clone(), sign_in.clone(), login_max_age, mail_queued.clone());
     Ok(Services {
         db,
         login: Arc::new(tokens::Scope::new(&key_ring, login)),
-        sign_in: Arc::new(SignInSettings {
-            base_url: config.base_url.as_str().to_owned(),
-            secure_cookies: config.base_url.is_https(),
-            per_email: config.sign_in.per_email,
-            per_ip: config.sign_in.per_ip,
-            rate_window: config.sign_in.rate_window,
-            session_idle: config.sign_in.session_idle,
-            session_absolute: config.sign_in.session_absolute,
-        }),
+        sign_in,
         codes,
-        mail_queued: Arc::default(),
+        requests,
+        mail_queued,
     })
 }
 

@@ -7,6 +7,7 @@ use tokio::sync::Notify;
 
 use crate::services::Db;
 use crate::services::code_hashing::CodeHasher;
+use crate::services::sign_in_writer::RequestWriter;
 
 /// Provided as Leptos context to every server function, and shared with the workers.
 #[derive(Clone)]
@@ -16,6 +17,8 @@ pub struct Services {
     pub login: Arc<tokens::Scope>,
     pub sign_in: Arc<SignInSettings>,
     pub codes: CodeHasher,
+    /// Writes sign-in requests, several per transaction under load.
+    pub requests: RequestWriter,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
 }

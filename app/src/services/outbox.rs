@@ -25,8 +25,18 @@ pub async fn enqueue(
     recipient: &str,
     now: SystemTime,
 ) -> Result<i64, DbErr> {
+    Ok(new_message(kind, reference_id, recipient, now).insert(db).await?.id)
+}
+
+/// A pending message, due now, for a multi-row insert.
+pub fn new_message(
+    kind: &str,
+    reference_id: i64,
+    recipient: &str,
+    now: SystemTime,
+) -> message::ActiveModel {
     let now = unix_secs(now);
-    let row = message::ActiveModel {
+    message::ActiveModel {
         kind: Set(kind.to_owned()),
         reference_id: Set(reference_id),
         recipient: Set(recipient.to_owned()),
@@ -38,8 +48,7 @@ pub async fn enqueue(
         created_at: Set(now),
         sent_at: Set(None),
         ..Default::default()
-    };
-    Ok(row.insert(db).await?.id)
+    }
 }
 
 /// Claims up to `limit` due messages for `lease`. Each claim is a conditional update, so of

@@ -13,15 +13,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    PaginatorTrait as _, QueryFilter as _, Set, TransactionTrait as _,
+    QueryFilter as _, Set, TransactionTrait as _,
 };
 use sha2::{Digest as _, Sha256};
 use tokens::store::RedeemError;
 use tokens::{Rejection, Revocation, Subject, Unredeemed, Verified};
 
 use crate::domain::{EmailAddress, NextPath, SignInCode};
-use crate::entities::{outbox_message, sign_in_request, user};
-use crate::services::outbox;
+use crate::entities::{sign_in_request, user};
+use crate::services::sign_in_writer::Pending;
 use crate::services::time::{secs, unix_secs};
 use crate::services::{Services, accounts};
 
@@ -53,7 +53,8 @@ pub struct Requested {
     pub outcome: Outcome,
 }
 
-/// Records a sign-in request and, within the limits, queues its email, in one transaction.
+/// Records a sign-in request and, within the limits, queues its email, in one transaction
+/// (shared with the requests that arrived at the same moment: see `sign_in_writer`).
 /// Never looks up accounts and never waits for mail, so neither shows in its timing.
 pub async fn request(
     services: &Services,
@@ -65,60 +66,30 @@ pub async fn request(
     let (handle, handle_hash) = new_handle();
     let address = EmailAddress::parse(email).ok();
     let ip = rate_limit_key(origin.client_ip);
-    let settings = &services.sign_in;
-    let since = unix_secs(now) - secs(settings.rate_window);
-    let txn = services.db.write.begin().await?;
-
-    let from_ip = sign_in_request::Entity::find()
-        .filter(sign_in_request::Column::ClientIp.eq(&ip))
-        .filter(sign_in_request::Column::CreatedAt.gt(since))
-        .count(&txn)
-        .await?;
-    if from_ip >= u64::from(settings.per_ip) {
-        // Nothing is written: a flood from one address must not grow the table.
-        tracing::info!(client_ip = %ip, "sign-in request over the per-IP limit; not recorded");
-        return Ok(Requested { handle, outcome: Outcome::OverIpLimit });
-    }
-    let outcome = match &address {
-        None => Outcome::InvalidAddress,
-        Some(address) => {
-            let mailed_recently = sign_in_request::Entity::find()
-                .filter(sign_in_request::Column::Email.eq(address.as_str()))
-                .filter(sign_in_request::Column::Mailed.eq(true))
-                .filter(sign_in_request::Column::CreatedAt.gt(since))
-                .count(&txn)
-                .await?;
-            if mailed_recently >= u64::from(settings.per_email) {
-                Outcome::OverAddressLimit
-            } else {
-                Outcome::Queued
-            }
-        }
-    };
-    let mailed = outcome == Outcome::Queued;
-    let recipient = address.as_ref().map_or_else(|| truncate(email.trim(), 254), |a| a.to_string());
-    let row = NewRequest {
+    let pending = Pending {
         handle_hash,
-        email: recipient.clone(),
-        mailed,
+        valid_address: address.is_some(),
+        email: address.map_or_else(|| truncate(email.trim(), 254), |a| a.to_string()),
         client_ip: ip.clone(),
         user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
         next: next.and_then(NextPath::parse),
-    }
-    .insert(&txn, services, now)
-    .await?;
-    if mailed {
-        outbox::enqueue(&txn, outbox_message::SIGN_IN, row.id, &recipient, now).await?;
-    }
-    txn.commit().await?;
-    match outcome {
-        Outcome::Queued => services.mail_queued.notify_one(),
-        Outcome::OverAddressLimit => {
-            tracing::info!(client_ip = %ip, request = row.id, "sign-in email over the per-address limit; not sent");
+        now,
+    };
+    let written = services.requests.write(pending).await?;
+    match (written.outcome, written.id) {
+        (Outcome::OverIpLimit, _) => {
+            // Nothing was written: a flood from one address must not grow the table.
+            tracing::info!(client_ip = %ip, "sign-in request over the per-IP limit; not recorded");
         }
-        _ => tracing::debug!(request = row.id, "sign-in request for an invalid address; not sent"),
+        (Outcome::OverAddressLimit, id) => {
+            tracing::info!(client_ip = %ip, request = ?id, "sign-in email over the per-address limit; not sent");
+        }
+        (Outcome::InvalidAddress, id) => {
+            tracing::debug!(request = ?id, "sign-in request for an invalid address; not sent");
+        }
+        (Outcome::Queued, _) => {}
     }
-    Ok(Requested { handle, outcome })
+    Ok(Requested { handle, outcome: written.outcome })
 }
 
 /// A request row about to be written; it expires one link lifetime from now.
