@@ -1,5 +1,6 @@
 //! The `latchkey` server: configuration, HTTP, and start-up.
 
+mod bad_arguments;
 pub mod cli;
 mod client_ip;
 pub mod commands;

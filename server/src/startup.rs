@@ -20,7 +20,7 @@ use crate::client_ip::{self, ClientIpSource};
 use crate::config::{Config, ConfigError};
 use crate::csrf::{self, AllowedOrigin};
 use crate::mailer::Mailer;
-use crate::{database, headers, routes, secrets, workers};
+use crate::{bad_arguments, database, headers, routes, secrets, workers};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "latchkey_session";
@@ -199,6 +199,7 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
             move || app::shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::middleware::from_fn(bad_arguments::as_bad_request))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(client_ip_source, client_ip::insert_client_ip))
         .layer(axum::middleware::from_fn_with_state(allowed_origin, csrf::reject_cross_site))

@@ -16,7 +16,10 @@ impl NextPath {
     /// are protocol-relative to browsers, a scheme is another origin, and control
     /// characters are stripped by browsers, turning `/\t/evil` into `//evil`.
     pub fn parse(raw: &str) -> Option<Self> {
+        // ASCII only: browsers send non-ASCII paths percent-encoded, and the path ends up in
+        // a Location header, which must be visible ASCII.
         let ok = raw.len() <= MAX_LEN
+            && raw.is_ascii()
             && raw.starts_with('/')
             && !raw.starts_with("//")
             && !raw.contains('\\')
@@ -58,6 +61,7 @@ mod tests {
             "https://evil.example/",
             "javascript:alert(1)",
             "/ spaces",
+            "/caf\u{e9}",
             &format!("/{}", "a".repeat(600)),
         ] {
             assert_eq!(NextPath::parse(bad), None, "{bad:?}");

@@ -342,3 +342,33 @@ async fn session_cookies_are_secure_behind_https() {
     assert!(cookies.contains("latchkey_session=") && cookies.contains("Secure"), "{cookies}");
     assert!(cookies.contains("Max-Age=3600"), "idle timeout: {cookies}");
 }
+
+/// Malformed or missing form fields are the client's fault: a 400, never a 500.
+#[tokio::test]
+async fn malformed_posts_are_a_400() {
+    let app = spawn_app_with(&[]).await;
+    let browser = app.browser();
+    for (path, body) in [
+        ("/api/sign-in", ""),
+        ("/api/sign-in", "emial=typo"),
+        ("/api/sign-in/code", "request=x"),
+        ("/api/sign-in/link", ""),
+    ] {
+        let response = browser
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path} {body:?}");
+    }
+    // A `next` the server will not redirect to is ignored, not an error.
+    let response = browser
+        .post(app.url("/api/sign-in"))
+        .form(&[("email", "h@example.com"), ("next", "/caf\u{e9}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+}

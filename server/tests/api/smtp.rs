@@ -48,9 +48,12 @@ impl SmtpServer {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("aiosmtpd starts (make smtpd installs it)");
-        let server = Self { port, maildir, child };
+        let mut server = Self { port, maildir, child };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("aiosmtpd exited ({status}); `make smtpd` installs it");
+            }
             assert!(Instant::now() < deadline, "aiosmtpd did not start listening");
             std::thread::sleep(Duration::from_millis(50));
         }
