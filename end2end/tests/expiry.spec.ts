@@ -12,7 +12,7 @@ test("an expired link lands on the friendly page", async ({ page }) => {
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
   const mail = await signInEmail(SHORT_MAIL, email);
-  expect(mail.text).toContain("for the next 3 seconds");
+  expect(mail.text).toMatch(/for the next [1-3] seconds?\./);
   await page.waitForTimeout(3_500);
   await page.goto(mail.link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This link no longer works");

@@ -42,13 +42,8 @@ pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<Db, DbErr> {
                 });
                 options
             };
-            // The writer connects first: it creates the file and switches it to WAL. It
-            // checkpoints the log itself (only the writer's checkpoint, right after a commit,
-            // lets the log start over under constant load), every 16 MiB rather than SQLite's
-            // 4 MiB: the cost per page is the same, the fsyncs are fewer.
-            let mut writer = sqlite(options(1));
-            writer.map_sqlx_sqlite_opts(|o| o.pragma("wal_autocheckpoint", "4096"));
-            let write = Database::connect(writer).await?;
+            // The writer connects first: it creates the file and switches it to WAL.
+            let write = Database::connect(sqlite(options(1))).await?;
             Migrator::up(&write, None).await?;
             let read = Database::connect(sqlite(options(SQLITE_READERS))).await?;
             Db { read, write }

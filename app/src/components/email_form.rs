@@ -15,7 +15,8 @@ pub async fn request_sign_in(email: String, next: Option<String>) -> Result<(), 
             .await
             .map_err(internal)?;
     let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("email", email.trim())
+        // Bounded like an address, so the redirect stays a sane URL whatever was typed.
+        .append_pair("email", &email.trim().chars().take(254).collect::<String>())
         .append_pair("r", &requested.handle)
         .finish();
     redirect(&format!("/signin/check?{query}"));

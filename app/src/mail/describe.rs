@@ -2,13 +2,15 @@
 
 use std::time::{Duration, SystemTime};
 
-/// `15 minutes`, `1 hour`, `90 seconds`.
+/// `15 minutes`, `1 hour`, `90 minutes`, `45 seconds`: whole minutes from a minute up,
+/// rounded up, since times are stored in whole seconds and a link issued at 12:00:00.9
+/// has 14 min 59.1 s left at once, which people call 15 minutes.
 pub fn duration(d: Duration) -> String {
-    let secs = d.as_secs();
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
     let (n, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
         (secs / 3600, "hour")
-    } else if secs >= 60 && secs.is_multiple_of(60) {
-        (secs / 60, "minute")
+    } else if secs >= 60 {
+        (secs.div_ceil(60), "minute")
     } else {
         (secs, "second")
     };
@@ -42,7 +44,10 @@ mod tests {
     fn words() {
         assert_eq!(duration(Duration::from_secs(900)), "15 minutes");
         assert_eq!(duration(Duration::from_secs(3600)), "1 hour");
-        assert_eq!(duration(Duration::from_secs(90)), "90 seconds");
+        assert_eq!(duration(Duration::from_secs(90)), "2 minutes");
+        assert_eq!(duration(Duration::from_millis(899_100)), "15 minutes");
+        assert_eq!(duration(Duration::from_secs(300)), "5 minutes");
+        assert_eq!(duration(Duration::from_millis(2_300)), "3 seconds");
         assert_eq!(duration(Duration::from_secs(60)), "1 minute");
         let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                       Chrome/131.0.0.0 Safari/537.36";

@@ -7,8 +7,7 @@ use super::{Rendered, describe};
 use crate::services::sign_in::SignInMail;
 
 pub fn render(mail: &SignInMail) -> Rendered {
-    let valid_for =
-        describe::duration(mail.expires_at.duration_since(mail.requested_at).unwrap_or_default());
+    let valid_for = describe::duration(mail.valid_for);
     let browser = describe::browser(&mail.user_agent);
     let requested_at = describe::utc_time(mail.requested_at);
     let code = mail.code.as_str();

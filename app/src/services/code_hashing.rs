@@ -4,12 +4,19 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
+
 use crate::domain::SignInCode;
 
 /// Argon2id with the work factors from the settings.
 #[derive(Clone, Debug)]
 pub struct CodeHasher {
     params: Params,
+    /// At most one hash per core at a time, however many codes are typed at once: each
+    /// takes the configured memory (19 MiB by default) and a core's worth of time.
+    running: Arc<Semaphore>,
 }
 
 impl CodeHasher {
@@ -19,12 +26,21 @@ impl CodeHasher {
     pub const OWASP_PARALLELISM: u32 = 1;
 
     pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, argon2::Error> {
-        Ok(Self { params: Params::new(memory_kib, iterations, parallelism, None)? })
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Ok(Self {
+            params: Params::new(memory_kib, iterations, parallelism, None)?,
+            running: Arc::new(Semaphore::new(cores)),
+        })
     }
 
     pub fn owasp() -> Self {
         Self::new(Self::OWASP_MEMORY_KIB, Self::OWASP_ITERATIONS, Self::OWASP_PARALLELISM)
             .expect("OWASP's parameters are valid")
+    }
+
+    /// Waits for a turn to hash; hold the permit while hashing or verifying.
+    pub async fn turn(&self) -> SemaphorePermit<'_> {
+        self.running.acquire().await.expect("the semaphore is never closed")
     }
 
     /// A uniformly random code from the OS generator.

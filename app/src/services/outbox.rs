@@ -65,6 +65,9 @@ pub async fn claim_due(
     let due = message::Entity::find()
         .filter(message::Column::Status.eq(PENDING))
         .filter(message::Column::NextAttemptAt.lte(now))
+        // A message whose every claim ran out (a worker died on it each time) is not
+        // claimed forever.
+        .filter(message::Column::Attempts.lt(MAX_ATTEMPTS))
         .filter(free())
         .order_by_asc(message::Column::Id)
         .limit(limit)

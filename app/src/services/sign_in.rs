@@ -136,6 +136,9 @@ pub struct SignInMail {
     pub link: String,
     pub code: SignInCode,
     pub expires_at: SystemTime,
+    /// How long the link has left when the message is prepared (less than the max-age when
+    /// delivery was retried).
+    pub valid_for: std::time::Duration,
     pub requested_at: SystemTime,
     pub user_agent: String,
     pub client_ip: String,
@@ -157,6 +160,7 @@ pub async fn prepare_mail(
         return Ok(None);
     }
     let code = super::code_hashing::CodeHasher::generate();
+    let _turn = services.codes.turn().await;
     let hasher = services.codes.clone();
     let hashed = {
         let code = code.clone();
@@ -175,6 +179,7 @@ pub async fn prepare_mail(
         link: services.sign_in.link_url(&token),
         code,
         expires_at: from_unix(request.expires_at),
+        valid_for: from_unix(request.expires_at).duration_since(now).unwrap_or_default(),
         requested_at: from_unix(request.created_at),
         user_agent: request.user_agent,
         client_ip: request.client_ip,
@@ -336,6 +341,7 @@ pub async fn verify_code(
         return Ok(CodeOutcome::Dead);
     };
     let phc = request.code_hash.clone().unwrap_or_default();
+    let _turn = services.codes.turn().await;
     let hasher = services.codes.clone();
     let typed = code.clone();
     let matches = tokio::task::spawn_blocking(move || hasher.verify(&typed, &phc))

@@ -22,7 +22,13 @@ pub async fn sign_in_link(
     State(state): State<AppState>,
     Query(query): Query<LinkQuery>,
 ) -> Response {
-    let token = query.token.filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN);
+    // Only the token alphabet (URL-safe base64): anything else could add attributes to
+    // the Set-Cookie header (`x; Domain=…`), and is not a token anyway.
+    let token = query.token.filter(|t| {
+        !t.is_empty()
+            && t.len() <= MAX_TOKEN_LEN
+            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
     let settings = &state.services.sign_in;
     let max_age = state.services.login.purpose().max_age().unwrap_or_default();
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/signin/continue")]).into_response();

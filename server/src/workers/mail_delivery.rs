@@ -10,11 +10,12 @@ use app::services::{Services, outbox, sign_in};
 
 use crate::mailer::{Mailer, SendError};
 
-/// A claim outlives the longest SMTP exchange; past it, another worker may retry.
+/// A claim outlives the longest SMTP exchange (20 s) by far; past it, another worker may
+/// retry. Claims are one message at a time, so a lease never covers a queue of sends.
 const LEASE: Duration = Duration::from_secs(120);
 /// Other instances' messages, and retries coming due, are found at least this often.
 const POLL: Duration = Duration::from_secs(1);
-const BATCH: u64 = 16;
+const BATCH: u64 = 1;
 
 pub async fn run(services: Services, mailer: Mailer) {
     tracing::info!(transport = %mailer.describe(), "mail worker started");
@@ -33,7 +34,7 @@ pub async fn run(services: Services, mailer: Mailer) {
     }
 }
 
-/// One pass: claims a batch and settles every message in it. Returns how many it claimed.
+/// One pass: claims a message and settles it. Returns how many it claimed.
 pub async fn deliver_due(services: &Services, mailer: &Mailer) -> Result<usize, sea_orm::DbErr> {
     let claimed = outbox::claim_due(&services.db.write, SystemTime::now(), LEASE, BATCH).await?;
     for message in &claimed {

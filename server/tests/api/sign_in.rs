@@ -363,6 +363,18 @@ async fn malformed_posts_are_a_400() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path} {body:?}");
     }
+    // Whatever is typed, the echo in the redirect stays address-sized.
+    let long = format!("{}@example.com", "a".repeat(5000));
+    let target = ask(&app, &browser, &long, None).await;
+    assert!(target.len() < 400, "{}", target.len());
+    // A link's token can only be a token: nothing else reaches the Set-Cookie header.
+    let planted = browser
+        .get(app.url("/signin/link?token=abc%3B%20Domain%3Devil.example"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookies(&planted).join("\n");
+    assert!(!cookie.contains("evil") && cookie.contains("Max-Age=0"), "{cookie}");
     // A `next` the server will not redirect to is ignored, not an error.
     let response = browser
         .post(app.url("/api/sign-in"))
