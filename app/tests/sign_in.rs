@@ -208,6 +208,41 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
     }
 }
 
+/// Asking again does not buy more guesses: ten code tries per address per window, over
+/// all of its requests.
+async fn code_tries_are_capped_per_address(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let mut mails = Vec::new();
+    let mut handles = Vec::new();
+    for _ in 0..3 {
+        let asked = sign_in::request(&s, "hank@example.com", None, &origin("192.0.2.9"), now)
+            .await
+            .unwrap();
+        handles.push(asked.handle);
+    }
+    for message in queued(&s).await {
+        mails.push(sign_in::prepare_mail(&s, message.reference_id, now).await.unwrap().unwrap());
+    }
+    let wrong = |right: &SignInCode| {
+        let n: u32 = right.as_str().parse().unwrap();
+        SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
+    };
+    for (handle, mail) in handles.iter().zip(&mails).take(2) {
+        for _ in 0..5 {
+            let outcome = sign_in::verify_code(&s, handle, &wrong(&mail.code), now).await.unwrap();
+            assert!(matches!(outcome, CodeOutcome::Wrong { .. } | CodeOutcome::Dead));
+        }
+    }
+    // The third request's right code comes after ten tries on the address: refused.
+    assert_eq!(
+        sign_in::verify_code(&s, &handles[2], &mails[2].code, now).await.unwrap(),
+        CodeOutcome::Dead
+    );
+    // Its link still works: the cap is on guessing, not on signing in.
+    assert!(sign_in::redeem_link(&s, token_of(&mails[2].link), now).await.unwrap().is_ok());
+}
+
 /// Five emails per address and sixty requests per IP in any 15 minutes; beyond, the same
 /// answer and no mail. Windows slide: an hour later the address may ask again.
 async fn rate_limits_hold_per_address_and_per_ip(database: TestDatabase) {
@@ -341,6 +376,7 @@ on_both_databases!(
     link_signs_in_once_and_creates_the_account,
     links_expire_and_are_refused_when_tampered_or_revoked,
     codes_allow_five_wrong_tries,
+    code_tries_are_capped_per_address,
     rate_limits_hold_per_address_and_per_ip,
     concurrent_requests_obey_the_limits,
     outbox_claims_are_leased,

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    QueryFilter as _, Set, TransactionTrait as _,
+    QueryFilter as _, QuerySelect as _, Set, TransactionTrait as _,
 };
 use sha2::{Digest as _, Sha256};
 use tokens::store::RedeemError;
@@ -27,6 +27,9 @@ use crate::services::{Services, accounts};
 
 /// Wrong codes allowed per request; the next try finds the request dead.
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
+/// Code tries allowed per address per rate window, over all its requests: otherwise each
+/// new request (up to the per-address mail limit) would bring five more guesses.
+pub const MAX_CODE_ATTEMPTS_PER_ADDRESS: i64 = 10;
 const MAX_USER_AGENT_LEN: usize = 256;
 
 /// Where a request came from, for rate limits and for the email ("Chrome on Linux, from
@@ -340,6 +343,24 @@ pub async fn verify_code(
     else {
         return Ok(CodeOutcome::Dead);
     };
+    let since = now_secs - secs(services.sign_in.rate_window);
+    let tries_for_address = sign_in_request::Entity::find()
+        .select_only()
+        .column_as(Expr::col(sign_in_request::Column::CodeAttempts).sum(), "tries")
+        .filter(sign_in_request::Column::Email.eq(&request.email))
+        .filter(sign_in_request::Column::CreatedAt.gt(since))
+        .into_tuple::<Option<i64>>()
+        .one(&services.db.write)
+        .await?
+        .flatten()
+        .unwrap_or_default();
+    if tries_for_address > MAX_CODE_ATTEMPTS_PER_ADDRESS {
+        tracing::info!(
+            request = request.id,
+            "too many sign-in code tries for this address; refused"
+        );
+        return Ok(CodeOutcome::Dead);
+    }
     let phc = request.code_hash.clone().unwrap_or_default();
     let _turn = services.codes.turn().await;
     let hasher = services.codes.clone();
