@@ -1,22 +1,19 @@
 //! The sign-in rules, at the service level, on SQLite and (when configured) PostgreSQL.
 //! Time is passed in, so expiry and rate windows are tested without sleeping.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use app::domain::{EmailAddress, SignInCode};
 use app::entities::{outbox_message, sign_in_request, user};
 use app::services::code_hashing::CodeHasher;
 use app::services::sign_in::{self, CodeOutcome, Origin, Outcome};
-use app::services::sign_in_writer::RequestWriter;
 use app::services::{Db, Services, SignInSettings, outbox};
 use migrations::test_database::{self, TestDatabase};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
 use tokens::{KeyRing, Rejection, Secret, purpose};
 
 fn services(database: &TestDatabase) -> Services {
-    let db = Db::single(database.db.clone());
-    let sign_in = Arc::new(SignInSettings {
+    let settings = SignInSettings {
         base_url: "https://latchkey.test".into(),
         secure_cookies: true,
         per_email: 5,
@@ -24,23 +21,14 @@ fn services(database: &TestDatabase) -> Services {
         rate_window: Duration::from_secs(15 * 60),
         session_idle: Duration::from_secs(3600),
         session_absolute: Duration::from_secs(86400),
-    });
-    let mail_queued = Arc::new(tokio::sync::Notify::new());
-    let requests = RequestWriter::start(
-        db.write.clone(),
-        sign_in.clone(),
-        purpose::LOGIN.max_age().unwrap(),
-        mail_queued.clone(),
-    );
-    Services {
-        db,
-        login: Arc::new(tokens::Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN)),
-        sign_in,
+    };
+    Services::new(
+        Db::single(database.db.clone()),
+        tokens::Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN),
+        settings,
         // The cheapest valid parameters: these tests are about the rules, not the cost.
-        codes: CodeHasher::new(8, 1, 1).unwrap(),
-        requests,
-        mail_queued,
-    }
+        CodeHasher::new(8, 1, 1).unwrap(),
+    )
 }
 
 fn origin(ip: &str) -> Origin<'static> {

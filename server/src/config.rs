@@ -290,7 +290,8 @@ pub struct SignInConfig {
     pub rate_window: Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
-    pub argon2: (u32, u32, u32),
+    /// Argon2id for the emailed codes, its parameters checked at start-up.
+    pub codes: app::services::code_hashing::CodeHasher,
 }
 
 impl TryFrom<RawConfig> for Config {
@@ -348,7 +349,8 @@ impl TryFrom<RawConfig> for Config {
                 "LATCHKEY_SESSION_ABSOLUTE_TIMEOUT (--session-absolute-timeout)",
                 &raw.session_absolute_timeout,
             )?,
-            argon2: (
+            // Built here so a bad combination stops start-up, not the first email.
+            codes: app::services::code_hashing::CodeHasher::new(
                 positive(
                     "LATCHKEY_ARGON2_MEMORY_KIB (--argon2-memory-kib)",
                     &raw.argon2_memory_kib,
@@ -361,15 +363,9 @@ impl TryFrom<RawConfig> for Config {
                     "LATCHKEY_ARGON2_PARALLELISM (--argon2-parallelism)",
                     &raw.argon2_parallelism,
                 )?,
-            ),
+            )
+            .map_err(|e| ConfigError::new("LATCHKEY_ARGON2_* (--argon2-*)", e.to_string()))?,
         };
-        // Checked here so a bad combination stops start-up, not the first email.
-        app::services::code_hashing::CodeHasher::new(
-            sign_in.argon2.0,
-            sign_in.argon2.1,
-            sign_in.argon2.2,
-        )
-        .map_err(|e| ConfigError::new("LATCHKEY_ARGON2_* (--argon2-*)", e.to_string()))?;
         let mail = MailConfig {
             transport: match raw.smtp_url.filter(|u| !u.trim().is_empty()) {
                 Some(url) => {

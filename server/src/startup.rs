@@ -1,11 +1,8 @@
 //! Builds the application from its configuration: database, key ring, router, listener.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use app::services::code_hashing::CodeHasher;
 use app::services::session_store::SeaOrmSessionStore;
-use app::services::sign_in_writer::RequestWriter;
 use app::services::{Db, Services, SignInSettings};
 use axum::Router;
 use axum::extract::FromRef;
@@ -83,10 +80,7 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
         .find(|p| p.name() == tokens::purpose::LOGIN.name())
         .cloned()
         .unwrap_or(tokens::purpose::LOGIN);
-    let (memory, iterations, parallelism) = config.sign_in.argon2;
-    let codes = CodeHasher::new(memory, iterations, parallelism)
-        .map_err(|e| StartupError::Config(ConfigError::new("LATCHKEY_ARGON2_*", e.to_string())))?;
-    let sign_in = Arc::new(SignInSettings {
+    let sign_in = SignInSettings {
         base_url: config.base_url.as_str().to_owned(),
         secure_cookies: config.base_url.is_https(),
         per_email: config.sign_in.per_email,
@@ -94,19 +88,9 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
         rate_window: config.sign_in.rate_window,
         session_idle: config.sign_in.session_idle,
         session_absolute: config.sign_in.session_absolute,
-    });
-    let mail_queued = Arc::new(tokio::sync::Notify::new());
-    let login_max_age = login.max_age().expect("single-use purposes always have a max-age");
-    let requests =
-        RequestWriter::start(db.write.clone(), sign_in.clone(), login_max_age, mail_queued.clone());
-    Ok(Services {
-        db,
-        login: Arc::new(tokens::Scope::new(&key_ring, login)),
-        sign_in,
-        codes,
-        requests,
-        mail_queued,
-    })
+    };
+    let login = tokens::Scope::new(&key_ring, login);
+    Ok(Services::new(db, login, sign_in, config.sign_in.codes.clone()))
 }
 
 /// A built application, bound to its port but not yet serving.

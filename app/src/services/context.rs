@@ -23,6 +23,24 @@ pub struct Services {
     pub mail_queued: Arc<Notify>,
 }
 
+impl Services {
+    /// Assembles the services and starts the sign-in request writer (on the current Tokio
+    /// runtime), so the server, the admin commands and the tests build them one way.
+    pub fn new(db: Db, login: tokens::Scope, sign_in: SignInSettings, codes: CodeHasher) -> Self {
+        let sign_in = Arc::new(sign_in);
+        let mail_queued = Arc::new(Notify::new());
+        let login_max_age =
+            login.purpose().max_age().expect("single-use purposes always have a max-age");
+        let requests = RequestWriter::start(
+            db.write.clone(),
+            sign_in.clone(),
+            login_max_age,
+            mail_queued.clone(),
+        );
+        Self { db, login: Arc::new(login), sign_in, codes, requests, mail_queued }
+    }
+}
+
 /// Sign-in rules that are settings.
 #[derive(Clone, Debug)]
 pub struct SignInSettings {

@@ -95,43 +95,6 @@ pub async fn request(
     Ok(Requested { handle, outcome: written.outcome })
 }
 
-/// A request row about to be written; it expires one link lifetime from now.
-struct NewRequest {
-    handle_hash: String,
-    email: String,
-    mailed: bool,
-    client_ip: String,
-    user_agent: String,
-    next: Option<NextPath>,
-}
-
-impl NewRequest {
-    async fn insert(
-        self,
-        db: &impl ConnectionTrait,
-        services: &Services,
-        now: SystemTime,
-    ) -> Result<sign_in_request::Model, DbErr> {
-        let now = unix_secs(now);
-        sign_in_request::ActiveModel {
-            handle_hash: Set(self.handle_hash),
-            email: Set(self.email),
-            mailed: Set(self.mailed),
-            client_ip: Set(self.client_ip),
-            user_agent: Set(self.user_agent),
-            next_path: Set(self.next.map(|p| p.to_string())),
-            created_at: Set(now),
-            expires_at: Set(now + secs(login_max_age(services))),
-            code_hash: Set(None),
-            code_attempts: Set(0),
-            consumed_at: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-    }
-}
-
 /// The sign-in email of one request, ready to render.
 #[derive(Debug)]
 pub struct SignInMail {
@@ -225,15 +188,17 @@ pub async fn issue_link(
     next: Option<&NextPath>,
     now: SystemTime,
 ) -> Result<String, DbErr> {
-    let request = NewRequest {
+    let request = Pending {
         handle_hash: new_handle().1,
         email: email.to_string(),
-        mailed: false,
+        valid_address: true,
         client_ip: "command line".to_owned(),
         user_agent: "latchkey link login".to_owned(),
         next: next.cloned(),
+        now,
     }
-    .insert(&services.db.write, services, now)
+    .row(false, login_max_age(services))
+    .insert(&services.db.write)
     .await?;
     let token = mint_link(services, &request, now).await?;
     Ok(services.sign_in.link_url(&token))

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
-    QuerySelect as _, Set, TransactionTrait as _,
+    ColumnTrait as _, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait as _,
+    QueryFilter as _, QuerySelect as _, Set, TransactionTrait as _,
 };
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -38,6 +38,27 @@ pub(crate) struct Pending {
     pub user_agent: String,
     pub next: Option<NextPath>,
     pub now: SystemTime,
+}
+
+impl Pending {
+    /// Its row, expiring one link lifetime after `now`.
+    pub fn row(&self, mailed: bool, login_max_age: Duration) -> sign_in_request::ActiveModel {
+        let now = unix_secs(self.now);
+        sign_in_request::ActiveModel {
+            handle_hash: Set(self.handle_hash.clone()),
+            email: Set(self.email.clone()),
+            mailed: Set(mailed),
+            client_ip: Set(self.client_ip.clone()),
+            user_agent: Set(self.user_agent.clone()),
+            next_path: Set(self.next.as_ref().map(ToString::to_string)),
+            created_at: Set(now),
+            expires_at: Set(now + secs(login_max_age)),
+            code_hash: Set(None),
+            code_attempts: Set(0),
+            consumed_at: Set(None),
+            ..Default::default()
+        }
+    }
 }
 
 /// What became of one request: its outcome and, when recorded, its row id.
@@ -115,6 +136,33 @@ async fn run(mut queue: mpsc::Receiver<Job>, batcher: Batcher) {
     }
 }
 
+/// Requests per value of `key` (client IP or address) since `since`, counting only those
+/// whose `mailed` matches when given: one grouped query for the whole batch.
+async fn recent_counts<'a>(
+    txn: &DatabaseTransaction,
+    key: sign_in_request::Column,
+    values: impl Iterator<Item = &'a str>,
+    since: i64,
+    mailed: Option<bool>,
+) -> Result<HashMap<String, i64>, DbErr> {
+    use sign_in_request::Column as C;
+    let values: Vec<&str> = values.collect();
+    if values.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = sign_in_request::Entity::find()
+        .select_only()
+        .column(key)
+        .column_as(Expr::col(C::Id).count(), "n")
+        .filter(key.is_in(values))
+        .filter(C::CreatedAt.gt(since));
+    if let Some(mailed) = mailed {
+        query = query.filter(C::Mailed.eq(mailed));
+    }
+    let counts = query.group_by(key).into_tuple::<(String, i64)>().all(txn).await?;
+    Ok(counts.into_iter().collect())
+}
+
 impl Batcher {
     async fn write(&self, batch: &[&Pending]) -> Result<Vec<Written>, DbErr> {
         use sign_in_request::Column as C;
@@ -123,38 +171,10 @@ impl Batcher {
         let since = earliest - window;
         let txn = self.db.begin().await?;
 
-        let ips: Vec<&str> = batch.iter().map(|p| p.client_ip.as_str()).collect();
-        let mut per_ip: HashMap<String, i64> = sign_in_request::Entity::find()
-            .select_only()
-            .column(C::ClientIp)
-            .column_as(Expr::col(C::Id).count(), "n")
-            .filter(C::ClientIp.is_in(ips))
-            .filter(C::CreatedAt.gt(since))
-            .group_by(C::ClientIp)
-            .into_tuple::<(String, i64)>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect();
-        let emails: Vec<&str> =
-            batch.iter().filter(|p| p.valid_address).map(|p| p.email.as_str()).collect();
-        let mut per_email: HashMap<String, i64> = if emails.is_empty() {
-            HashMap::new()
-        } else {
-            sign_in_request::Entity::find()
-                .select_only()
-                .column(C::Email)
-                .column_as(Expr::col(C::Id).count(), "n")
-                .filter(C::Email.is_in(emails))
-                .filter(C::Mailed.eq(true))
-                .filter(C::CreatedAt.gt(since))
-                .group_by(C::Email)
-                .into_tuple::<(String, i64)>()
-                .all(&txn)
-                .await?
-                .into_iter()
-                .collect()
-        };
+        let ips = batch.iter().map(|p| p.client_ip.as_str());
+        let mut per_ip = recent_counts(&txn, C::ClientIp, ips, since, None).await?;
+        let emails = batch.iter().filter(|p| p.valid_address).map(|p| p.email.as_str());
+        let mut per_email = recent_counts(&txn, C::Email, emails, since, Some(true)).await?;
 
         // In arrival order, as if each had been written alone.
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -178,21 +198,7 @@ impl Batcher {
                 }
             };
             outcomes.push(outcome);
-            let now = unix_secs(pending.now);
-            rows.push(sign_in_request::ActiveModel {
-                handle_hash: Set(pending.handle_hash.clone()),
-                email: Set(pending.email.clone()),
-                mailed: Set(outcome == Outcome::Queued),
-                client_ip: Set(pending.client_ip.clone()),
-                user_agent: Set(pending.user_agent.clone()),
-                next_path: Set(pending.next.as_ref().map(ToString::to_string)),
-                created_at: Set(now),
-                expires_at: Set(now + secs(self.login_max_age)),
-                code_hash: Set(None),
-                code_attempts: Set(0),
-                consumed_at: Set(None),
-                ..Default::default()
-            });
+            rows.push(pending.row(outcome == Outcome::Queued, self.login_max_age));
         }
         if rows.is_empty() {
             txn.commit().await?;
