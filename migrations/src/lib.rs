@@ -8,6 +8,7 @@ mod m20261123_000002_create_redeemed_tokens;
 mod m20261124_000003_create_sign_in_requests;
 mod m20261124_000004_create_outbox;
 mod m20261124_000005_create_sessions;
+mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
 

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::secondary_index::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -32,14 +34,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("redeemed_tokens_purge_after")
-                    .table(RedeemedTokens::Table)
-                    .col(RedeemedTokens::PurgeAfter)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "redeemed_tokens_purge_after",
+                RedeemedTokens::Table,
+                [RedeemedTokens::PurgeAfter],
+            ))
             .await
     }
 

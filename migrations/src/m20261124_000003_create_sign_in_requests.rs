@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::secondary_index::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -56,38 +58,20 @@ impl MigrationTrait for Migration {
         // The two rate limits' range scans: each visits at most its limit's worth of rows,
         // since requests over a limit are not recorded (per IP) or not mailed (per address).
         manager
-            .create_index(
-                Index::create()
-                    .name("sign_in_requests_email_mailed_created_at")
-                    .table(T::Table)
-                    .col(T::Email)
-                    .col(T::Mailed)
-                    .col(T::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "sign_in_requests_email_mailed_created_at",
+                T::Table,
+                [T::Email, T::Mailed, T::CreatedAt],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("sign_in_requests_client_ip_created_at")
-                    .table(T::Table)
-                    .col(T::ClientIp)
-                    .col(T::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "sign_in_requests_client_ip_created_at",
+                T::Table,
+                [T::ClientIp, T::CreatedAt],
+            ))
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("sign_in_requests_created_at")
-                    .table(T::Table)
-                    .col(T::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await
+        manager.create_index(index("sign_in_requests_created_at", T::Table, [T::CreatedAt])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::secondary_index::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -49,15 +51,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("outbox_due")
-                    .table(Outbox::Table)
-                    .col(Outbox::Status)
-                    .col(Outbox::NextAttemptAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "outbox_due",
+                Outbox::Table,
+                [Outbox::Status, Outbox::NextAttemptAt],
+            ))
             .await
     }
 

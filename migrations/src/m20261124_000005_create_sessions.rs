@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::secondary_index::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -29,14 +31,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("sessions_expires_at")
-                    .table(Sessions::Table)
-                    .col(Sessions::ExpiresAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index("sessions_expires_at", Sessions::Table, [Sessions::ExpiresAt]))
             .await
     }
 
