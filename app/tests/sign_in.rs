@@ -38,6 +38,12 @@ fn origin(ip: &str) -> Origin<'static> {
     }
 }
 
+/// A code that is not `right`.
+fn wrong(right: &SignInCode) -> SignInCode {
+    let n: u32 = right.as_str().parse().unwrap();
+    SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
+}
+
 fn token_of(link: &str) -> &str {
     link.strip_prefix("https://latchkey.test/signin/link?token=").expect(link)
 }
@@ -140,10 +146,6 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
     let messages = queued(&s).await;
     let mail_1 = sign_in::prepare_mail(&s, messages[0].reference_id, now).await.unwrap().unwrap();
     let mail_2 = sign_in::prepare_mail(&s, messages[1].reference_id, now).await.unwrap().unwrap();
-    let wrong = |right: &SignInCode| {
-        let n: u32 = right.as_str().parse().unwrap();
-        SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
-    };
 
     for left in (1..=4).rev() {
         assert_eq!(
@@ -212,10 +214,6 @@ async fn code_tries_are_capped_per_address(database: TestDatabase) {
     for message in queued(&s).await {
         mails.push(sign_in::prepare_mail(&s, message.reference_id, now).await.unwrap().unwrap());
     }
-    let wrong = |right: &SignInCode| {
-        let n: u32 = right.as_str().parse().unwrap();
-        SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
-    };
     for (handle, mail) in handles.iter().zip(&mails).take(2) {
         for _ in 0..5 {
             let outcome = sign_in::verify_code(&s, handle, &wrong(&mail.code), now).await.unwrap();
