@@ -6,6 +6,7 @@
 //! others see zero rows affected. `ON CONFLICT DO NOTHING` keeps the loser's transaction
 //! usable on PostgreSQL, where a unique violation would abort it.
 
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use sea_orm::{
@@ -104,6 +105,62 @@ pub async fn redeem(
         TryInsertResult::Inserted(1) => Ok(claims),
         _ => Err(RedeemError::Rejected(Rejection::AlreadyUsed)),
     }
+}
+
+/// Spends several single-use tokens with one statement, for callers that write in batches
+/// (group commit). Each answer is what [`redeem`] alone would have said, in order; of two
+/// copies of one token in the same call, the first wins. Same transaction advice as
+/// [`redeem`].
+pub async fn redeem_many(
+    db: &impl ConnectionTrait,
+    tokens: Vec<Unredeemed>,
+    now: SystemTime,
+) -> Result<Vec<Result<Claims, Rejection>>, DbErr> {
+    let now_secs = unix_secs(now);
+    let mut answers = Vec::with_capacity(tokens.len());
+    let mut fresh = Vec::with_capacity(tokens.len());
+    let mut seen = HashSet::with_capacity(tokens.len());
+    for Unredeemed { claims, nonce } in tokens {
+        let expires_at = claims.expires_at.expect("single-use purposes always have a max-age");
+        if now_secs >= expires_at {
+            answers.push(Err(Rejection::Expired));
+        } else if !seen.insert((claims.purpose, nonce)) {
+            answers.push(Err(Rejection::AlreadyUsed));
+        } else {
+            fresh.push((claims.purpose, nonce, claims.issued_at));
+            answers.push(Ok((claims, nonce)));
+        }
+    }
+    // Rows in one order on every instance, so that concurrent batches on PostgreSQL take
+    // the unique index's locks in the same order and cannot deadlock.
+    fresh.sort_unstable();
+    let rows = fresh.into_iter().map(|(purpose, nonce, issued_at)| redeemed_token::ActiveModel {
+        purpose: Set(purpose.to_owned()),
+        nonce: Set(nonce.to_vec()),
+        purge_after: Set(to_i64(issued_at.saturating_add(KEEP_SECS))),
+    });
+    let columns = [redeemed_token::Column::Purpose, redeemed_token::Column::Nonce];
+    let inserted: HashSet<(String, Vec<u8>)> = match redeemed_token::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on(columns)
+        .exec_with_returning_many(db)
+        .await?
+    {
+        TryInsertResult::Inserted(models) => {
+            models.into_iter().map(|m| (m.purpose, m.nonce)).collect()
+        }
+        TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
+    };
+    Ok(answers
+        .into_iter()
+        .map(|answer| {
+            let (claims, nonce) = answer?;
+            if inserted.contains(&(claims.purpose.to_owned(), nonce.to_vec())) {
+                Ok(claims)
+            } else {
+                Err(Rejection::AlreadyUsed)
+            }
+        })
+        .collect())
 }
 
 /// Deletes the rows of tokens that can no longer verify. Run it periodically; the table

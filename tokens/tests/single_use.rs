@@ -108,6 +108,39 @@ async fn a_token_that_expired_after_verification_is_not_redeemed(database: TestD
     assert!(matches!(result, Err(RedeemError::Rejected(Rejection::Expired))));
 }
 
+/// A batch answers each token as `redeem` alone would: fresh ones win, a token already
+/// spent (before, or earlier in the same batch) is refused, an expired one too.
+async fn a_batch_redeems_each_token_once(database: TestDatabase) {
+    let scope = login();
+    let now = SystemTime::now();
+    let mint = || scope.mint(Subject::User(1), None, &ALICE, now);
+    let (spent, fresh, twice) = (mint(), mint(), mint());
+    store::redeem(&database.db, unredeemed(&scope, &spent, now), now).await.unwrap();
+    let batch = [&fresh, &spent, &twice, &twice].map(|t| unredeemed(&scope, t, now));
+    let answers: Vec<_> = store::redeem_many(&database.db, batch.into(), now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.map(|claims| claims.subject()))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            Ok(Subject::User(1)),
+            Err(Rejection::AlreadyUsed),
+            Ok(Subject::User(1)),
+            Err(Rejection::AlreadyUsed)
+        ]
+    );
+    assert_eq!(redeemed_token::Entity::find().count(&database.db).await.unwrap(), 3);
+
+    let later = now + purpose::LOGIN.max_age().unwrap();
+    let expired = vec![unredeemed(&scope, &mint(), now)];
+    let answers = store::redeem_many(&database.db, expired, later).await.unwrap();
+    assert!(matches!(answers[..], [Err(Rejection::Expired)]));
+    assert!(store::redeem_many(&database.db, Vec::new(), now).await.unwrap().is_empty());
+}
+
 /// Runs one scenario on SQLite and, where configured, on PostgreSQL.
 macro_rules! on_both_databases {
     ($($scenario:ident),* $(,)?) => {
@@ -137,4 +170,5 @@ on_both_databases!(
     distinct_tokens_redeem_independently_and_purge,
     a_token_that_expired_after_verification_is_not_redeemed,
     a_rolled_back_redemption_can_be_retried,
+    a_batch_redeems_each_token_once,
 );
