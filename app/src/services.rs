@@ -5,10 +5,13 @@ pub mod accounts;
 pub mod code_hashing;
 mod context;
 mod db;
+pub mod group_commit;
+pub mod link_redemption;
 pub mod outbox;
 pub mod session_auth;
 pub mod session_store;
 pub mod sign_in;
+mod sign_in_finish;
 pub mod sign_in_writer;
 pub mod time;
 

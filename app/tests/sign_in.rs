@@ -299,6 +299,64 @@ async fn concurrent_requests_obey_the_limits(database: TestDatabase) {
     assert_eq!(recorded, 40);
 }
 
+/// Links redeemed together are written together (group commit), and each still signs in
+/// exactly once: 15 links, each presented three times at once, for an account, a new
+/// address and a revoked account.
+async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = EmailAddress::parse("alice@example.com").unwrap();
+    let bob = EmailAddress::parse("bob@example.com").unwrap();
+    let newcomer = EmailAddress::parse("newcomer@example.com").unwrap();
+    let accounts = app::services::accounts::create;
+    let alice_id = accounts(&s.db.write, &alice).await.unwrap().id;
+    let bob_id = accounts(&s.db.write, &bob).await.unwrap().id;
+    let mut links = Vec::new();
+    for (address, count) in [(&alice, 10), (&newcomer, 5), (&bob, 2)] {
+        for _ in 0..count {
+            let link = sign_in::issue_link(&s, address, None, now).await.unwrap();
+            links.push((address.to_string(), token_of(&link).to_owned()));
+        }
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::TokenEpoch, sea_orm::sea_query::Expr::value(1))
+        .filter(user::Column::Id.eq(bob_id))
+        .exec(&s.db.write)
+        .await
+        .unwrap();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        for (address, token) in links.clone() {
+            let s = s.clone();
+            tasks.spawn(async move {
+                (address, token.clone(), sign_in::redeem_link(&s, &token, now).await.unwrap())
+            });
+        }
+    }
+    let mut signed_in = std::collections::HashMap::<String, Vec<i64>>::new();
+    let mut spent = std::collections::HashSet::new();
+    for (address, token, answer) in tasks.join_all().await {
+        match answer {
+            Ok(who) => {
+                assert_eq!(who.email, address);
+                assert!(spent.insert(token), "a link signed in twice");
+                signed_in.entry(address).or_default().push(who.user_id);
+            }
+            Err(rejection) if address == bob.as_str() => {
+                assert_eq!(rejection, Rejection::BadSignature);
+            }
+            Err(rejection) => assert_eq!(rejection, Rejection::AlreadyUsed),
+        }
+    }
+    assert_eq!(signed_in[alice.as_str()], vec![alice_id; 10]);
+    let newcomer_ids = &signed_in[newcomer.as_str()];
+    assert_eq!(newcomer_ids.len(), 5);
+    assert!(newcomer_ids.iter().all(|id| *id == newcomer_ids[0]), "one account per address");
+    assert!(!signed_in.contains_key(bob.as_str()));
+    assert_eq!(user::Entity::find().count(&s.db.read).await.unwrap(), 3);
+}
+
 /// Claims are exclusive and leased: a worker that dies mid-delivery loses nothing.
 async fn outbox_claims_are_leased(database: TestDatabase) {
     let s = services(&database);
@@ -365,5 +423,6 @@ on_both_databases!(
     code_tries_are_capped_per_address,
     rate_limits_hold_per_address_and_per_ip,
     concurrent_requests_obey_the_limits,
+    concurrent_redemptions_sign_in_once_per_link,
     outbox_claims_are_leased,
 );

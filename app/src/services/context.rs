@@ -7,7 +7,8 @@ use tokio::sync::Notify;
 
 use crate::services::Db;
 use crate::services::code_hashing::CodeHasher;
-use crate::services::sign_in_writer::RequestWriter;
+use crate::services::link_redemption::{self, Redemptions};
+use crate::services::sign_in_writer::{self, RequestWriter};
 
 /// Provided as Leptos context to every server function, and shared with the workers.
 #[derive(Clone)]
@@ -19,25 +20,29 @@ pub struct Services {
     pub codes: CodeHasher,
     /// Writes sign-in requests, several per transaction under load.
     pub requests: RequestWriter,
+    /// Redeems sign-in links, several per transaction under load.
+    pub redemptions: Redemptions,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
 }
 
 impl Services {
-    /// Assembles the services and starts the sign-in request writer (on the current Tokio
+    /// Assembles the services and starts the group-commit writers (on the current Tokio
     /// runtime), so the server, the admin commands and the tests build them one way.
     pub fn new(db: Db, login: tokens::Scope, sign_in: SignInSettings, codes: CodeHasher) -> Self {
         let sign_in = Arc::new(sign_in);
         let mail_queued = Arc::new(Notify::new());
         let login_max_age =
             login.purpose().max_age().expect("single-use purposes always have a max-age");
-        let requests = RequestWriter::start(
+        let requests = sign_in_writer::start(
             db.write.clone(),
             sign_in.clone(),
             login_max_age,
             mail_queued.clone(),
         );
-        Self { db, login: Arc::new(login), sign_in, codes, requests, mail_queued }
+        let login = Arc::new(login);
+        let redemptions = link_redemption::start(db.clone(), login.clone());
+        Self { db, login, sign_in, codes, requests, redemptions, mail_queued }
     }
 }
 

@@ -1,26 +1,34 @@
 //! tower-sessions' store on SeaORM: sessions live in the database, so every instance sees
 //! them and a restart signs nobody out. The library owns ids, cookies and expiry; this only
-//! persists records.
+//! persists records. New sessions, one per sign-in, are written by group commit.
 
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _, Set};
+use sea_orm::{
+    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _, Set,
+    TryInsertResult,
+};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::entities::session;
 use crate::services::Db;
+use crate::services::group_commit::{Batch, GroupCommit};
 use crate::services::time::unix_secs;
 
 #[derive(Clone, Debug)]
 pub struct SeaOrmSessionStore {
     db: Db,
+    creates: GroupCommit<Creates>,
 }
 
 impl SeaOrmSessionStore {
+    /// Starts the writer of new sessions (on the current Tokio runtime).
     pub fn new(db: Db) -> Self {
-        Self { db }
+        let creates = GroupCommit::start(Creates { db: db.write.clone() });
+        Self { db, creates }
     }
 
     /// Deletes expired records; they are never loaded, this only reclaims the space.
@@ -33,14 +41,46 @@ impl SeaOrmSessionStore {
     }
 }
 
-fn row(record: &Record) -> session_store::Result<session::ActiveModel> {
+fn row(record: &Record) -> session_store::Result<session::Model> {
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-    Ok(session::ActiveModel {
-        id: Set(record.id.to_string()),
-        data: Set(data),
-        expires_at: Set(record.expiry_date.unix_timestamp()),
+    Ok(session::Model {
+        id: record.id.to_string(),
+        data,
+        expires_at: record.expiry_date.unix_timestamp(),
     })
+}
+
+fn insertable(row: session::Model) -> session::ActiveModel {
+    session::ActiveModel { id: Set(row.id), data: Set(row.data), expires_at: Set(row.expires_at) }
+}
+
+/// Inserts new sessions, one statement per batch; answers whether each was inserted (false:
+/// its id was taken).
+#[derive(Debug)]
+struct Creates {
+    db: DatabaseConnection,
+}
+
+impl Batch for Creates {
+    type Job = session::Model;
+    type Done = bool;
+
+    async fn write(&self, rows: Vec<session::Model>) -> Result<Vec<bool>, DbErr> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let inserted: HashSet<String> =
+            match session::Entity::insert_many(rows.into_iter().map(insertable))
+                .on_conflict_do_nothing_on([session::Column::Id])
+                .exec_with_returning_keys(&self.db)
+                .await?
+            {
+                TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
+                TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
+            };
+        // Of two rows with one id in a batch, the first took it.
+        let mut answered = HashSet::with_capacity(ids.len());
+        Ok(ids.into_iter().map(|id| inserted.contains(&id) && answered.insert(id)).collect())
+    }
 }
 
 fn backend(e: DbErr) -> session_store::Error {
@@ -52,21 +92,14 @@ impl SessionStore for SeaOrmSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits, so a collision is all but impossible; if one happens,
         // draw another id rather than overwrite someone else's session.
-        loop {
-            let inserted = session::Entity::insert(row(record)?)
-                .on_conflict(OnConflict::column(session::Column::Id).do_nothing().to_owned())
-                .exec_without_returning(&self.db.write)
-                .await
-                .map_err(backend)?;
-            if inserted == 1 {
-                return Ok(());
-            }
+        while !self.creates.submit(row(record)?).await.map_err(backend)? {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(row(record)?)
+        session::Entity::insert(insertable(row(record)?))
             .on_conflict(
                 OnConflict::column(session::Column::Id)
                     .update_columns([session::Column::Data, session::Column::ExpiresAt])

@@ -10,20 +10,21 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    QueryFilter as _, QuerySelect as _, Set, TransactionTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _,
+    QuerySelect as _, TransactionTrait as _,
 };
 use sha2::{Digest as _, Sha256};
-use tokens::store::RedeemError;
-use tokens::{Rejection, Revocation, Subject, Unredeemed, Verified};
+use tokens::{Rejection, Revocation, Subject};
 
 use crate::domain::{EmailAddress, NextPath, SignInCode};
 use crate::entities::{sign_in_request, user};
+use crate::services::Services;
+use crate::services::link_redemption::{self, Redemption};
+use crate::services::sign_in_finish::{Finishing, finish_many};
 use crate::services::sign_in_writer::Pending;
 use crate::services::time::{secs, unix_secs};
-use crate::services::{Services, accounts};
 
 /// Wrong codes allowed per request; the next try finds the request dead.
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
@@ -78,7 +79,7 @@ pub async fn request(
         next: next.and_then(NextPath::parse),
         now,
     };
-    let written = services.requests.write(pending).await?;
+    let written = services.requests.submit(pending).await?;
     match (written.outcome, written.id) {
         (Outcome::OverIpLimit, _) => {
             // Nothing was written: a flood from one address must not grow the table.
@@ -213,14 +214,6 @@ pub struct SignedIn {
     pub next: String,
 }
 
-/// A verified link, not yet redeemed.
-struct ValidLink {
-    token: Unredeemed,
-    request: sign_in_request::Model,
-    /// The account the link was minted for, if it existed then.
-    user: Option<user::Model>,
-}
-
 /// Whether a link would sign in, without spending it: for the "Continue as …" page that
 /// GET shows. Returns the masked address, or why not.
 pub async fn check_link(
@@ -228,35 +221,24 @@ pub async fn check_link(
     token: &str,
     now: SystemTime,
 ) -> Result<Result<String, Rejection>, DbErr> {
-    Ok(verify_link(services, token, now).await?.map(|valid| {
+    let mut checked =
+        link_redemption::verify(&services.db.read, &services.login, [(token, now)].into_iter())
+            .await?;
+    Ok(checked.pop().unwrap_or(Err(Rejection::Malformed)).map(|valid| {
         EmailAddress::parse(&valid.request.email)
             .map_or_else(|_| valid.request.email.clone(), |a| a.masked())
     }))
 }
 
 /// Spends a link and signs its holder in: the token's nonce, the request and the account
-/// (created now when the address had none) change in one transaction.
+/// (created now when the address had none) change in one transaction, shared with the
+/// links redeemed at the same moment (see `link_redemption`).
 pub async fn redeem_link(
     services: &Services,
     token: &str,
     now: SystemTime,
 ) -> Result<Result<SignedIn, Rejection>, DbErr> {
-    let valid = match verify_link(services, token, now).await? {
-        Ok(valid) => valid,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    let txn = services.db.write.begin().await?;
-    // Redeem first: on SQLite that takes the write lock before anything is read.
-    match tokens::store::redeem(&txn, valid.token, now).await {
-        Ok(_) => {}
-        Err(RedeemError::Rejected(rejection)) => return Ok(Err(rejection)),
-        Err(RedeemError::Database(e)) => return Err(e),
-    }
-    let signed_in = finish(&txn, &valid.request, valid.user.as_ref(), now).await?;
-    if signed_in.is_ok() {
-        txn.commit().await?;
-    }
-    Ok(signed_in)
+    services.redemptions.submit(Redemption { token: token.to_owned(), now }).await
 }
 
 /// The answer to a typed code.
@@ -345,150 +327,19 @@ pub async fn verify_code(
     let txn = services.db.write.begin().await?;
     let existing =
         user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
-    match finish(&txn, &request, existing.as_ref(), now).await? {
+    let request_id = request.id;
+    let finishing = Finishing { request, user: existing };
+    let finished = finish_many(&txn, vec![finishing], now).await?.pop();
+    match finished.unwrap_or(Err(Rejection::AlreadyUsed)) {
         Ok(signed_in) => {
             txn.commit().await?;
             Ok(CodeOutcome::SignedIn(signed_in))
         }
         Err(rejection) => {
-            tracing::debug!(request = request.id, %rejection, "right code, but the request cannot sign in");
+            tracing::debug!(request = request_id, %rejection, "right code, but the request cannot sign in");
             Ok(CodeOutcome::Dead)
         }
     }
-}
-
-/// Opens and verifies a link against its subject's current revocation material, and checks
-/// the request it is bound to is still live.
-async fn verify_link(
-    services: &Services,
-    token: &str,
-    now: SystemTime,
-) -> Result<Result<ValidLink, Rejection>, DbErr> {
-    let unverified = match services.login.open(token) {
-        Ok(unverified) => unverified,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    // Untrusted until `verify`, but enough to load what the tag must be checked against.
-    let Some(request_id) = unverified.resource().and_then(|r| i64::try_from(r).ok()) else {
-        return Ok(Err(Rejection::WrongResource));
-    };
-    let Some(request) =
-        sign_in_request::Entity::find_by_id(request_id).one(&services.db.read).await?
-    else {
-        return Ok(Err(Rejection::UnknownSubject));
-    };
-    let user = match unverified.subject() {
-        Subject::User(id) => {
-            let found = match i64::try_from(id) {
-                Ok(id) => user::Entity::find_by_id(id).one(&services.db.read).await?,
-                Err(_) => None,
-            };
-            let Some(found) = found else {
-                return Ok(Err(Rejection::UnknownSubject));
-            };
-            Some(found)
-        }
-        Subject::SignInRequest(id) if id == id_u64(request.id) => None,
-        Subject::SignInRequest(_) => return Ok(Err(Rejection::WrongResource)),
-    };
-    let revocation = match &user {
-        Some(user) => Revocation { epoch: epoch_u64(user.token_epoch), email: &user.email },
-        None => Revocation { epoch: 0, email: &request.email },
-    };
-    let token = match unverified.verify(&revocation, now, Some(id_u64(request.id))) {
-        Ok(Verified::SingleUse(token)) => token,
-        // `login` is single-use by construction; anything else is not one of our links.
-        Ok(Verified::Reusable(_)) => return Ok(Err(Rejection::Malformed)),
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    // The account's address is in the tag; a link minted for an account must also be for
-    // a request to that same address.
-    if user.as_ref().is_some_and(|u| u.email != request.email) {
-        return Ok(Err(Rejection::WrongResource));
-    }
-    if user.as_ref().is_some_and(|u| u.status != user::ACTIVE) {
-        return Ok(Err(Rejection::InactiveSubject));
-    }
-    if request.consumed_at.is_some() {
-        return Ok(Err(Rejection::AlreadyUsed));
-    }
-    if request.expires_at <= unix_secs(now) {
-        return Ok(Err(Rejection::Expired));
-    }
-    Ok(Ok(ValidLink { token, request, user }))
-}
-
-/// Consumes the request and signs its address in, inside the caller's transaction:
-/// creates the account on first sign-in, and refuses a deactivated one, or one whose
-/// revocation material changed since the link was checked.
-async fn finish(
-    txn: &impl ConnectionTrait,
-    request: &sign_in_request::Model,
-    checked_user: Option<&user::Model>,
-    now: SystemTime,
-) -> Result<Result<SignedIn, Rejection>, DbErr> {
-    let now_secs = unix_secs(now);
-    let consumed = sign_in_request::Entity::update_many()
-        .col_expr(sign_in_request::Column::ConsumedAt, Expr::value(now_secs))
-        .filter(sign_in_request::Column::Id.eq(request.id))
-        .filter(sign_in_request::Column::ConsumedAt.is_null())
-        .filter(sign_in_request::Column::ExpiresAt.gt(now_secs))
-        .exec(txn)
-        .await?;
-    if consumed.rows_affected != 1 {
-        return Ok(Err(Rejection::AlreadyUsed));
-    }
-    let Ok(address) = EmailAddress::parse(&request.email) else {
-        return Ok(Err(Rejection::UnknownSubject));
-    };
-    let signed_in_at = chrono::DateTime::from_timestamp(now_secs, 0).unwrap_or_default();
-    let user = match checked_user {
-        Some(user) => {
-            let updated = user::Entity::update_many()
-                .col_expr(user::Column::LastSignInAt, Expr::value(signed_in_at))
-                .filter(user::Column::Id.eq(user.id))
-                .filter(user::Column::Status.eq(user::ACTIVE))
-                .filter(user::Column::TokenEpoch.eq(user.token_epoch))
-                .filter(user::Column::Email.eq(&user.email))
-                .exec(txn)
-                .await?;
-            if updated.rows_affected != 1 {
-                return Ok(Err(Rejection::BadSignature));
-            }
-            user.clone()
-        }
-        None => {
-            // First sign-in creates the account; if one appeared meanwhile, it is used.
-            user::Entity::insert(user::ActiveModel {
-                email: Set(address.to_string()),
-                status: Set(user::ACTIVE.to_owned()),
-                token_epoch: Set(0),
-                created_at: Set(signed_in_at),
-                last_sign_in_at: Set(Some(signed_in_at)),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::column(user::Column::Email)
-                    .update_column(user::Column::LastSignInAt)
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-            let Some(user) = accounts::find_by_email(txn, &address).await? else {
-                return Ok(Err(Rejection::UnknownSubject));
-            };
-            if user.status != user::ACTIVE {
-                return Ok(Err(Rejection::InactiveSubject));
-            }
-            user
-        }
-    };
-    Ok(Ok(SignedIn {
-        user_id: user.id,
-        email: user.email,
-        token_epoch: user.token_epoch,
-        next: NextPath::or_default(request.next_path.as_deref()),
-    }))
 }
 
 /// Deletes requests that no rate window counts and no link or code can use any more.

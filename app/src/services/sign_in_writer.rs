@@ -1,35 +1,28 @@
-//! Group commit for sign-in requests. Each request is a few statements in a transaction,
-//! and on SQLite every statement is a round trip to the connection's thread, behind one
-//! writer: done one request at a time, the round trips, not the work, set the pace. One
-//! task takes whatever requests are waiting and writes them in a single transaction, with
-//! one query per rate limit and one multi-row insert per table, whatever the batch size.
-//! Alone, a request is a batch of one; under load, batches grow and the cost per request
-//! falls. The limits are applied in arrival order, exactly as if written one by one.
+//! Sign-in requests, written by group commit (see `group_commit`): one transaction per
+//! batch, with one query per rate limit and one multi-row insert per table, whatever the
+//! batch size. The limits are applied in arrival order, exactly as if written one by one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::{Expr, ExprTrait as _, UnionType};
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait as _,
-    QueryFilter as _, QuerySelect as _, Set, TransactionTrait as _,
+    ColumnTrait as _, ConnectionTrait as _, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
+    TransactionTrait as _,
 };
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::Notify;
 
 use crate::domain::NextPath;
 use crate::entities::{outbox_message, sign_in_request};
 use crate::services::SignInSettings;
+use crate::services::group_commit::{Batch, GroupCommit};
 use crate::services::sign_in::Outcome;
 use crate::services::time::{secs, unix_secs};
 
-/// More would make one transaction hold the writer for long; fewer would waste round trips.
-const MAX_BATCH: usize = 256;
-/// Requests waiting beyond this make callers wait to enqueue (backpressure, not memory).
-const QUEUE: usize = 4096;
-
 /// A request as the writer needs it.
-pub(crate) struct Pending {
+pub struct Pending {
     pub handle_hash: String,
     /// Normalised address, or the input as typed when it did not parse.
     pub email: String,
@@ -62,124 +55,94 @@ impl Pending {
 }
 
 /// What became of one request: its outcome and, when recorded, its row id.
-pub(crate) struct Written {
+pub struct Written {
     pub outcome: Outcome,
     pub id: Option<i64>,
 }
 
-struct Job {
-    pending: Pending,
-    reply: oneshot::Sender<Result<Written, String>>,
+/// Writes sign-in requests, several per transaction under load.
+pub type RequestWriter = GroupCommit<RequestBatch>;
+
+/// Starts the request writer (on the current Tokio runtime).
+pub fn start(
+    db: DatabaseConnection,
+    settings: Arc<SignInSettings>,
+    login_max_age: Duration,
+    mail_queued: Arc<Notify>,
+) -> RequestWriter {
+    GroupCommit::start(RequestBatch { db, settings, login_max_age, mail_queued })
 }
 
-/// The handle requests are submitted through. Cheap to clone.
-#[derive(Clone)]
-pub struct RequestWriter {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for RequestWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RequestWriter")
-    }
-}
-
-impl RequestWriter {
-    /// Spawns the writing task (on the current Tokio runtime). It ends once every handle
-    /// is dropped.
-    pub fn start(
-        db: DatabaseConnection,
-        settings: Arc<SignInSettings>,
-        login_max_age: Duration,
-        mail_queued: Arc<Notify>,
-    ) -> Self {
-        let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(queue, Batcher { db, settings, login_max_age, mail_queued }));
-        Self { jobs }
-    }
-
-    pub(crate) async fn write(&self, pending: Pending) -> Result<Written, DbErr> {
-        let (reply, answer) = oneshot::channel();
-        let gone = || DbErr::Custom("the sign-in request writer has stopped".to_owned());
-        self.jobs.send(Job { pending, reply }).await.map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?.map_err(DbErr::Custom)
-    }
-}
-
-struct Batcher {
+pub struct RequestBatch {
     db: DatabaseConnection,
     settings: Arc<SignInSettings>,
     login_max_age: Duration,
     mail_queued: Arc<Notify>,
 }
 
-async fn run(mut queue: mpsc::Receiver<Job>, batcher: Batcher) {
-    let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let pending: Vec<&Pending> = jobs.iter().map(|j| &j.pending).collect();
-        match batcher.write(&pending).await {
-            Ok(written) => {
-                if written.iter().any(|w| w.outcome == Outcome::Queued) {
-                    batcher.mail_queued.notify_one();
-                }
-                for (job, written) in jobs.drain(..).zip(written) {
-                    let _ = job.reply.send(Ok(written));
-                }
-            }
-            Err(error) => {
-                // The whole batch rolled back; each caller reports the failure.
-                for job in jobs.drain(..) {
-                    let _ = job.reply.send(Err(error.to_string()));
-                }
-            }
-        }
-    }
+/// The counts both rate limits need for a batch, in one query: recent requests per client
+/// address, and recent mailed requests per email address, of the batch's senders.
+#[derive(Default)]
+struct RecentCounts {
+    per_ip: HashMap<String, i64>,
+    per_email: HashMap<String, i64>,
 }
 
-/// Requests per value of `key` (client IP or address) since `since`, counting only those
-/// whose `mailed` matches when given: one grouped query for the whole batch.
-async fn recent_counts<'a>(
+async fn recent_counts(
     txn: &DatabaseTransaction,
-    key: sign_in_request::Column,
-    values: impl Iterator<Item = &'a str>,
+    batch: &[Pending],
     since: i64,
-    mailed: Option<bool>,
-) -> Result<HashMap<String, i64>, DbErr> {
+) -> Result<RecentCounts, DbErr> {
     use sign_in_request::Column as C;
-    let values: Vec<&str> = values.collect();
-    if values.is_empty() {
-        return Ok(HashMap::new());
+    const PER_IP: i32 = 0;
+    const PER_EMAIL: i32 = 1;
+    let count = |kind: i32, key: C, values: Vec<&str>| {
+        let query = sign_in_request::Entity::find()
+            .select_only()
+            .column_as(Expr::val(kind), "kind")
+            .column_as(key, "key")
+            .column_as(Expr::col(C::Id).count(), "n")
+            .filter(key.is_in(values))
+            .filter(C::CreatedAt.gt(since));
+        // Only mailed requests count against an address: the limit is on emails sent.
+        let query = if kind == PER_EMAIL { query.filter(C::Mailed.eq(true)) } else { query };
+        query.group_by(key).into_query()
+    };
+    let ips = batch.iter().map(|p| p.client_ip.as_str()).collect();
+    let emails: Vec<&str> =
+        batch.iter().filter(|p| p.valid_address).map(|p| p.email.as_str()).collect();
+    let mut query = count(PER_IP, C::ClientIp, ips);
+    if !emails.is_empty() {
+        query.union(UnionType::All, count(PER_EMAIL, C::Email, emails));
     }
-    let mut query = sign_in_request::Entity::find()
-        .select_only()
-        .column(key)
-        .column_as(Expr::col(C::Id).count(), "n")
-        .filter(key.is_in(values))
-        .filter(C::CreatedAt.gt(since));
-    if let Some(mailed) = mailed {
-        query = query.filter(C::Mailed.eq(mailed));
+    let mut counts = RecentCounts::default();
+    for row in txn.query_all(&query).await? {
+        let (kind, key, n): (i32, String, i64) =
+            (row.try_get("", "kind")?, row.try_get("", "key")?, row.try_get("", "n")?);
+        match kind {
+            PER_EMAIL => counts.per_email.insert(key, n),
+            _ => counts.per_ip.insert(key, n),
+        };
     }
-    let counts = query.group_by(key).into_tuple::<(String, i64)>().all(txn).await?;
-    Ok(counts.into_iter().collect())
+    Ok(counts)
 }
 
-impl Batcher {
-    async fn write(&self, batch: &[&Pending]) -> Result<Vec<Written>, DbErr> {
-        use sign_in_request::Column as C;
+impl Batch for RequestBatch {
+    type Job = Pending;
+    type Done = Written;
+
+    async fn write(&self, batch: Vec<Pending>) -> Result<Vec<Written>, DbErr> {
         let window = secs(self.settings.rate_window);
         let earliest = batch.iter().map(|p| unix_secs(p.now)).min().unwrap_or_default();
         let since = earliest - window;
         let txn = self.db.begin().await?;
 
-        let ips = batch.iter().map(|p| p.client_ip.as_str());
-        let mut per_ip = recent_counts(&txn, C::ClientIp, ips, since, None).await?;
-        let emails = batch.iter().filter(|p| p.valid_address).map(|p| p.email.as_str());
-        let mut per_email = recent_counts(&txn, C::Email, emails, since, Some(true)).await?;
+        let RecentCounts { mut per_ip, mut per_email } = recent_counts(&txn, &batch, since).await?;
 
         // In arrival order, as if each had been written alone.
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut rows = Vec::new();
-        for pending in batch {
+        for pending in &batch {
             let from_ip = per_ip.entry(pending.client_ip.clone()).or_default();
             if *from_ip >= i64::from(self.settings.per_ip) {
                 outcomes.push(Outcome::OverIpLimit);
@@ -205,16 +168,11 @@ impl Batcher {
             return Ok(outcomes.into_iter().map(|outcome| Written { outcome, id: None }).collect());
         }
 
-        sign_in_request::Entity::insert_many(rows).exec_without_returning(&txn).await?;
-        let hashes: Vec<&str> = batch.iter().map(|p| p.handle_hash.as_str()).collect();
-        let ids: HashMap<String, i64> = sign_in_request::Entity::find()
-            .select_only()
-            .columns([C::HandleHash, C::Id])
-            .filter(C::HandleHash.is_in(hashes))
-            .into_tuple::<(String, i64)>()
-            .all(&txn)
+        let ids: HashMap<String, i64> = sign_in_request::Entity::insert_many(rows)
+            .exec_with_returning(&txn)
             .await?
             .into_iter()
+            .map(|row| (row.handle_hash, row.id))
             .collect();
         let written: Vec<Written> = batch
             .iter()
@@ -238,6 +196,9 @@ impl Batcher {
             .await?;
         }
         txn.commit().await?;
+        if written.iter().any(|w| w.outcome == Outcome::Queued) {
+            self.mail_queued.notify_one();
+        }
         Ok(written)
     }
 }
