@@ -32,7 +32,7 @@ export LATCHKEY_SECRET_FILE="$data/secret.key"
 export LATCHKEY_MAIL_DIR="$data/mail"
 export LATCHKEY_BIND="127.0.0.1:$port"
 export LATCHKEY_BASE_URL="$base"
-export LATCHKEY_LOG=warn
+export LATCHKEY_LOG="${LATCHKEY_LOG:-warn}"
 export LEPTOS_OUTPUT_NAME=latchkey LEPTOS_SITE_ROOT=target/site
 
 # Runs the `latchkey` binary (admin commands) with the same settings as the server.

@@ -34,6 +34,9 @@ pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<Db, DbErr> {
             // WAL lets readers proceed during a write; NORMAL sync is durable in WAL mode
             // except for the last transactions on power loss, the usual trade for a web app.
             let sqlite = |mut options: ConnectOptions| {
+                // A SQLite connection is a file handle, not a socket that can go stale, and
+                // each ping is a round trip to the connection's thread: skip it.
+                options.test_before_acquire(false);
                 options.map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Normal)

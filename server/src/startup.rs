@@ -134,6 +134,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(workers::purge::run(self.services.clone(), self.sessions));
+        let checkpoint = tokio::spawn(workers::wal_checkpoint::run(self.services.db.read.clone()));
         let mail = match self.mailer {
             Some(mailer) => tokio::spawn(workers::mail_delivery::run(self.services, mailer)),
             None => {
@@ -151,6 +152,7 @@ impl Application {
         // instance (or the next start) sends it: nothing is lost, at worst sent twice.
         mail.abort();
         purge.abort();
+        checkpoint.abort();
         served
     }
 }

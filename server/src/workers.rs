@@ -3,3 +3,4 @@
 
 pub mod mail_delivery;
 pub mod purge;
+pub mod wal_checkpoint;
