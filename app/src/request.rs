@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::services::Services;
+use crate::services::sign_in::SignedIn;
 
 /// The client's address, as the server decided it (the peer, or a trusted proxy's header).
 /// The server inserts it into every request's extensions.
@@ -51,6 +52,19 @@ pub fn cookie(name: &str) -> Option<String> {
         .filter_map(Result::ok)
         .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
+}
+
+/// Adds a `Set-Cookie` to the response.
+pub fn send_cookie(cookie: Option<http::HeaderValue>) {
+    if let (Some(response), Some(cookie)) = (use_context::<leptos_axum::ResponseOptions>(), cookie)
+    {
+        response.append_header(http::header::SET_COOKIE, cookie);
+    }
+}
+
+/// Gives the browser the session that signing in just started.
+pub fn send_session_cookie(signed_in: &SignedIn, services: &Services) {
+    send_cookie(crate::services::session_auth::cookie(&signed_in.session_id, &services.sign_in));
 }
 
 /// Redirects the browser: a 302 for a plain form post, a client-side navigation otherwise.

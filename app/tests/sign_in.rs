@@ -82,18 +82,21 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     }
     assert_eq!(user::Entity::find().count(&s.db.read).await.unwrap(), 0);
 
-    let signed_in = sign_in::redeem_link(&s, &token, now).await.unwrap().unwrap();
+    let signed_in = sign_in::redeem_link(&s, &token, None, now).await.unwrap().unwrap();
     assert_eq!(signed_in.email, "new@example.com");
     assert_eq!(signed_in.next, "/reports/7");
     let account =
         user::Entity::find_by_id(signed_in.user_id).one(&s.db.read).await.unwrap().unwrap();
     assert!(account.last_sign_in_at.is_some());
 
-    assert_eq!(sign_in::redeem_link(&s, &token, now).await.unwrap(), Err(Rejection::AlreadyUsed));
+    assert_eq!(
+        sign_in::redeem_link(&s, &token, None, now).await.unwrap(),
+        Err(Rejection::AlreadyUsed)
+    );
     assert_eq!(sign_in::check_link(&s, &token, now).await.unwrap(), Err(Rejection::AlreadyUsed));
     // The code of a consumed request is dead too.
     assert_eq!(
-        sign_in::verify_code(&s, &asked.handle, &mail.code, now).await.unwrap(),
+        sign_in::verify_code(&s, &asked.handle, &mail.code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
 }
@@ -107,15 +110,18 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
     let link = sign_in::issue_link(&s, &alice, None, now).await.unwrap();
     let token = token_of(&link).to_owned();
     let later = now + Duration::from_secs(900);
-    assert_eq!(sign_in::redeem_link(&s, &token, later).await.unwrap(), Err(Rejection::Expired));
+    assert_eq!(
+        sign_in::redeem_link(&s, &token, None, later).await.unwrap(),
+        Err(Rejection::Expired)
+    );
 
     let mut tampered = token.clone().into_bytes();
     let last = tampered.len() - 1;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert!(sign_in::redeem_link(&s, &tampered, now).await.unwrap().is_err());
+    assert!(sign_in::redeem_link(&s, &tampered, None, now).await.unwrap().is_err());
     assert_eq!(
-        sign_in::redeem_link(&s, "not a token", now).await.unwrap(),
+        sign_in::redeem_link(&s, "not a token", None, now).await.unwrap(),
         Err(Rejection::Malformed)
     );
 
@@ -126,11 +132,14 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
         .exec(&s.db.write)
         .await
         .unwrap();
-    assert_eq!(sign_in::redeem_link(&s, &token, now).await.unwrap(), Err(Rejection::BadSignature));
+    assert_eq!(
+        sign_in::redeem_link(&s, &token, None, now).await.unwrap(),
+        Err(Rejection::BadSignature)
+    );
 
     // A fresh link for the existing account signs into it; next defaults to the dashboard.
     let link = sign_in::issue_link(&s, &alice, None, now).await.unwrap();
-    let signed_in = sign_in::redeem_link(&s, token_of(&link), now).await.unwrap().unwrap();
+    let signed_in = sign_in::redeem_link(&s, token_of(&link), None, now).await.unwrap().unwrap();
     assert_eq!((signed_in.user_id, signed_in.token_epoch), (existing.id, 1));
     assert_eq!(signed_in.next, "/dashboard");
 }
@@ -149,43 +158,43 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
 
     for left in (1..=4).rev() {
         assert_eq!(
-            sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), now).await.unwrap(),
+            sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), None, now).await.unwrap(),
             CodeOutcome::Wrong { attempts_left: left }
         );
     }
     assert_eq!(
-        sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), now).await.unwrap(),
+        sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), None, now).await.unwrap(),
         CodeOutcome::Dead
     );
     // Dead means dead, even for the right code now.
     assert_eq!(
-        sign_in::verify_code(&s, &first.handle, &mail_1.code, now).await.unwrap(),
+        sign_in::verify_code(&s, &first.handle, &mail_1.code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
     // A code belongs to its own request only.
     assert!(matches!(
-        sign_in::verify_code(&s, &second.handle, &mail_1.code, now).await.unwrap(),
+        sign_in::verify_code(&s, &second.handle, &mail_1.code, None, now).await.unwrap(),
         CodeOutcome::Wrong { .. }
     ));
     // Expired requests refuse their code.
     let expired = now + Duration::from_secs(900);
     assert_eq!(
-        sign_in::verify_code(&s, &second.handle, &mail_2.code, expired).await.unwrap(),
+        sign_in::verify_code(&s, &second.handle, &mail_2.code, None, expired).await.unwrap(),
         CodeOutcome::Dead
     );
     let CodeOutcome::SignedIn(signed_in) =
-        sign_in::verify_code(&s, &second.handle, &mail_2.code, now).await.unwrap()
+        sign_in::verify_code(&s, &second.handle, &mail_2.code, None, now).await.unwrap()
     else {
         panic!("the right code signs in");
     };
     assert_eq!(signed_in.email, "carol@example.com");
     // …and consumes the request, so its link is spent as well.
     assert_eq!(
-        sign_in::redeem_link(&s, token_of(&mail_2.link), now).await.unwrap(),
+        sign_in::redeem_link(&s, token_of(&mail_2.link), None, now).await.unwrap(),
         Err(Rejection::AlreadyUsed)
     );
     assert_eq!(
-        sign_in::verify_code(&s, "unknown handle", &mail_2.code, now).await.unwrap(),
+        sign_in::verify_code(&s, "unknown handle", &mail_2.code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
 
@@ -216,17 +225,18 @@ async fn code_tries_are_capped_per_address(database: TestDatabase) {
     }
     for (handle, mail) in handles.iter().zip(&mails).take(2) {
         for _ in 0..5 {
-            let outcome = sign_in::verify_code(&s, handle, &wrong(&mail.code), now).await.unwrap();
+            let outcome =
+                sign_in::verify_code(&s, handle, &wrong(&mail.code), None, now).await.unwrap();
             assert!(matches!(outcome, CodeOutcome::Wrong { .. } | CodeOutcome::Dead));
         }
     }
     // The third request's right code comes after ten tries on the address: refused.
     assert_eq!(
-        sign_in::verify_code(&s, &handles[2], &mails[2].code, now).await.unwrap(),
+        sign_in::verify_code(&s, &handles[2], &mails[2].code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
     // Its link still works: the cap is on guessing, not on signing in.
-    assert!(sign_in::redeem_link(&s, token_of(&mails[2].link), now).await.unwrap().is_ok());
+    assert!(sign_in::redeem_link(&s, token_of(&mails[2].link), None, now).await.unwrap().is_ok());
 }
 
 /// Five emails per address and sixty requests per IP in any 15 minutes; beyond, the same
@@ -299,6 +309,37 @@ async fn concurrent_requests_obey_the_limits(database: TestDatabase) {
     assert_eq!(recorded, 40);
 }
 
+/// Signing in writes the session in the same transaction, under a new id, and ends the
+/// session the browser held before.
+async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase) {
+    use sea_orm::{ActiveModelTrait as _, Set};
+    let s = services(&database);
+    let now = SystemTime::now();
+    let old = app::entities::session::ActiveModel {
+        id: Set("planted".into()),
+        data: Set("{}".into()),
+        expires_at: Set(i64::MAX),
+    };
+    old.insert(&s.db.write).await.unwrap();
+    let dora = EmailAddress::parse("dora@example.com").unwrap();
+    let link = sign_in::issue_link(&s, &dora, None, now).await.unwrap();
+    let signed_in =
+        sign_in::redeem_link(&s, token_of(&link), Some("planted"), now).await.unwrap().unwrap();
+
+    let sessions = app::entities::session::Entity::find().all(&s.db.read).await.unwrap();
+    assert_eq!(sessions.len(), 1, "the planted session is gone");
+    assert_eq!(sessions[0].id, signed_in.session_id);
+    let data: serde_json::Value = serde_json::from_str(&sessions[0].data).unwrap();
+    assert_eq!(data["auth"]["user_id"], signed_in.user_id);
+    let idle = sessions[0].expires_at
+        - now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert_eq!(idle, 3600, "expires after the idle timeout");
+
+    // A refused link starts nothing.
+    assert!(sign_in::redeem_link(&s, token_of(&link), None, now).await.unwrap().is_err());
+    assert_eq!(app::entities::session::Entity::find().count(&s.db.read).await.unwrap(), 1);
+}
+
 /// Links redeemed together are written together (group commit), and each still signs in
 /// exactly once: 15 links, each presented three times at once, for an account, a new
 /// address and a revoked account.
@@ -330,7 +371,7 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
         for (address, token) in links.clone() {
             let s = s.clone();
             tasks.spawn(async move {
-                (address, token.clone(), sign_in::redeem_link(&s, &token, now).await.unwrap())
+                (address, token.clone(), sign_in::redeem_link(&s, &token, None, now).await.unwrap())
             });
         }
     }
@@ -424,5 +465,6 @@ on_both_databases!(
     rate_limits_hold_per_address_and_per_ip,
     concurrent_requests_obey_the_limits,
     concurrent_redemptions_sign_in_once_per_link,
+    signing_in_starts_a_session_and_ends_the_old_one,
     outbox_claims_are_leased,
 );

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use app::services::session_auth;
 use app::services::session_store::SeaOrmSessionStore;
 use app::services::{Db, Services, SignInSettings};
 use axum::Router;
@@ -18,9 +19,6 @@ use crate::config::{Config, ConfigError};
 use crate::csrf::{self, AllowedOrigin};
 use crate::mailer::Mailer;
 use crate::{bad_arguments, database, headers, routes, secrets, workers};
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "latchkey_session";
 
 /// The site's layout as `cargo leptos build` produces it (output name, site root), for a
 /// binary started without cargo-leptos's `LEPTOS_*` variables, and for tests.
@@ -113,7 +111,7 @@ impl Application {
         })?;
         let mailer = config.mail.deliver.then_some(mailer);
         let services = services(&config).await?;
-        let sessions = SeaOrmSessionStore::new(services.db.clone());
+        let sessions = SeaOrmSessionStore::new(&services);
         let state = AppState {
             leptos_options,
             db: services.db.clone(),
@@ -161,16 +159,15 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
     let routes = generate_route_list(app::App);
     let shell_options = state.leptos_options.clone();
     let services = state.services.clone();
-    let idle = time::Duration::seconds(
-        i64::try_from(config.sign_in.session_idle.as_secs()).unwrap_or(i64::MAX),
-    );
+    // The same cookie as `session_auth::cookie`, which signing in sends: keep them alike.
+    let settings = &services.sign_in;
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name(SESSION_COOKIE)
+        .with_name(session_auth::COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.base_url.is_https())
+        .with_secure(settings.secure_cookies)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle));
+        .with_expiry(Expiry::OnInactivity(session_auth::idle_expiry(settings)));
     let allowed_origin = AllowedOrigin(config.base_url.as_str().into());
     let client_ip_source = ClientIpSource(config.client_ip_header.clone());
     // Layers run outside-in from the last one added: headers on every answer, then CSRF

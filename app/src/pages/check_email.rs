@@ -13,8 +13,7 @@ pub async fn verify_sign_in_code(
     use std::time::SystemTime;
 
     use crate::domain::SignInCode;
-    use crate::request::{internal, redirect, services, session};
-    use crate::services::session_auth;
+    use crate::request::{internal, redirect, send_session_cookie, services, session};
     use crate::services::sign_in::{self, CodeOutcome};
 
     let back = |error: &str, left: Option<i32>| {
@@ -31,10 +30,11 @@ pub async fn verify_sign_in_code(
     };
     let services = services()?;
     let now = SystemTime::now();
-    match sign_in::verify_code(&services, &request, &code, now).await.map_err(internal)? {
+    let current = session().await?.id().map(|id| id.to_string());
+    let checked = sign_in::verify_code(&services, &request, &code, current.as_deref(), now);
+    match checked.await.map_err(internal)? {
         CodeOutcome::SignedIn(signed_in) => {
-            let session = session().await?;
-            session_auth::establish(&session, &signed_in, now).await.map_err(internal)?;
+            send_session_cookie(&signed_in, &services);
             tracing::info!(user = signed_in.user_id, "signed in with a code");
             redirect(&signed_in.next);
         }

@@ -41,21 +41,17 @@ pub async fn check_sign_in_link() -> Result<LinkPreview, ServerFnError> {
 pub async fn redeem_sign_in_link(token: String) -> Result<(), ServerFnError> {
     use std::time::SystemTime;
 
-    use crate::request::{internal, redirect, services, session};
-    use crate::services::{session_auth, sign_in};
+    use crate::request::{internal, redirect, send_cookie, send_session_cookie, services, session};
+    use crate::services::sign_in;
 
     let services = services()?;
     let now = SystemTime::now();
-    match sign_in::redeem_link(&services, &token, now).await.map_err(internal)? {
+    let current = session().await?.id().map(|id| id.to_string());
+    let redeemed = sign_in::redeem_link(&services, &token, current.as_deref(), now);
+    match redeemed.await.map_err(internal)? {
         Ok(signed_in) => {
-            let session = session().await?;
-            session_auth::establish(&session, &signed_in, now).await.map_err(internal)?;
-            if let (Some(response), Some(clear)) = (
-                use_context::<leptos_axum::ResponseOptions>(),
-                crate::link_cookie::clear(services.sign_in.secure_cookies),
-            ) {
-                response.append_header(http::header::SET_COOKIE, clear);
-            }
+            send_session_cookie(&signed_in, &services);
+            send_cookie(crate::link_cookie::clear(services.sign_in.secure_cookies));
             tracing::info!(user = signed_in.user_id, "signed in with a link");
             redirect(&signed_in.next);
         }

@@ -7,8 +7,9 @@ use tokio::sync::Notify;
 
 use crate::services::Db;
 use crate::services::code_hashing::CodeHasher;
-use crate::services::link_redemption::{self, Redemptions};
-use crate::services::sign_in_writer::{self, RequestWriter};
+use crate::services::link_redemption::{self, LinkChecker};
+use crate::services::sign_in_requests::RequestRules;
+use crate::services::writer::{self, Writer};
 
 /// Provided as Leptos context to every server function, and shared with the workers.
 #[derive(Clone)]
@@ -18,31 +19,27 @@ pub struct Services {
     pub login: Arc<tokens::Scope>,
     pub sign_in: Arc<SignInSettings>,
     pub codes: CodeHasher,
-    /// Writes sign-in requests, several per transaction under load.
-    pub requests: RequestWriter,
-    /// Redeems sign-in links, several per transaction under load.
-    pub redemptions: Redemptions,
+    /// Writes sign-in requests, spent links and new sessions, several per transaction.
+    pub writer: Writer,
+    /// Checks sign-in links, several per query.
+    pub links: LinkChecker,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
 }
 
 impl Services {
-    /// Assembles the services and starts the group-commit writers (on the current Tokio
-    /// runtime), so the server, the admin commands and the tests build them one way.
+    /// Assembles the services and starts the writer and the link checker (on the current
+    /// Tokio runtime), so the server, the admin commands and the tests build them one way.
     pub fn new(db: Db, login: tokens::Scope, sign_in: SignInSettings, codes: CodeHasher) -> Self {
         let sign_in = Arc::new(sign_in);
         let mail_queued = Arc::new(Notify::new());
         let login_max_age =
             login.purpose().max_age().expect("single-use purposes always have a max-age");
-        let requests = sign_in_writer::start(
-            db.write.clone(),
-            sign_in.clone(),
-            login_max_age,
-            mail_queued.clone(),
-        );
+        let rules = RequestRules { settings: sign_in.clone(), login_max_age };
+        let writer = writer::start(db.write.clone(), rules, mail_queued.clone());
         let login = Arc::new(login);
-        let redemptions = link_redemption::start(db.clone(), login.clone());
-        Self { db, login, sign_in, codes, requests, redemptions, mail_queued }
+        let links = link_redemption::start_checker(db.read.clone(), login.clone());
+        Self { db, login, sign_in, codes, writer, links, mail_queued }
     }
 }
 

@@ -1,90 +1,111 @@
-//! Checking and redeeming sign-in links. Redemptions go through group commit (see
-//! `group_commit`): the links waiting at one moment are verified with one query per table,
-//! and spent, with the sign-ins they grant, in one transaction of a few statements.
+//! Checking and spending sign-in links, in batches. Checks are reads, batched on their own
+//! (one query per table for all the links presented at one moment); spending is a write,
+//! done by the writer (see `writer`) in one transaction with whatever else is waiting. The
+//! two stages overlap: while one batch is being spent, the next is being checked.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
-    TransactionTrait as _,
+    ColumnTrait as _, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait as _,
+    QueryFilter as _,
 };
 use tokens::{Rejection, Revocation, Scope, Subject, Unredeemed, Unverified, Verified};
 
 use crate::entities::{sign_in_request, user};
-use crate::services::Db;
-use crate::services::group_commit::{Batch, GroupCommit};
+use crate::services::batcher::{Batch, Batcher};
+use crate::services::session_auth::{self, Starting};
 use crate::services::sign_in::SignedIn;
 use crate::services::sign_in_finish::{Finishing, finish_many};
 use crate::services::time::unix_secs;
 
-/// A link to spend, with the time it was presented.
-pub struct Redemption {
+/// A link as presented, with the time it was.
+pub struct Presented {
     pub token: String,
     pub now: SystemTime,
 }
 
-/// Redeems sign-in links, several per transaction under load.
-pub type Redemptions = GroupCommit<RedemptionBatch>;
+/// Checks sign-in links, several per query under load.
+pub type LinkChecker = Batcher<LinkChecks>;
 
-/// Starts the redemption writer (on the current Tokio runtime).
-pub fn start(db: Db, login: Arc<Scope>) -> Redemptions {
-    GroupCommit::start(RedemptionBatch { db, login })
+/// Starts the link checker (on the current Tokio runtime), reading through `read`.
+pub fn start_checker(read: DatabaseConnection, login: Arc<Scope>) -> LinkChecker {
+    Batcher::start(LinkChecks { read, login })
 }
 
-pub struct RedemptionBatch {
-    db: Db,
+pub struct LinkChecks {
+    read: DatabaseConnection,
     login: Arc<Scope>,
 }
 
-impl Batch for RedemptionBatch {
-    type Job = Redemption;
-    type Done = Result<SignedIn, Rejection>;
+impl Batch for LinkChecks {
+    type Job = Presented;
+    type Done = Result<ValidLink, Rejection>;
 
-    async fn write(&self, jobs: Vec<Redemption>) -> Result<Vec<Self::Done>, DbErr> {
-        // A batch is written at one instant: the latest of its requests' clocks.
-        let now = jobs.iter().map(|j| j.now).max().unwrap_or_else(SystemTime::now);
-        let presented = jobs.iter().map(|j| (j.token.as_str(), j.now));
-        let checked = verify(&self.db.read, &self.login, presented).await?;
-
-        let mut answers: Vec<Option<Self::Done>> = Vec::with_capacity(jobs.len());
-        let (mut waiting, mut tokens, mut finishing) = (Vec::new(), Vec::new(), Vec::new());
-        for (index, checked) in checked.into_iter().enumerate() {
-            match checked {
-                Ok(valid) => {
-                    waiting.push(index);
-                    tokens.push(valid.token);
-                    finishing.push(Finishing { request: valid.request, user: valid.user });
-                    answers.push(None);
-                }
-                Err(rejection) => answers.push(Some(Err(rejection))),
-            }
-        }
-        if !tokens.is_empty() {
-            let txn = self.db.write.begin().await?;
-            // Redeem first: on SQLite that takes the write lock before anything is read.
-            let redeemed = tokens::store::redeem_many(&txn, tokens, now).await?;
-            let mut spent = Vec::with_capacity(redeemed.len());
-            for ((index, redeemed), item) in waiting.into_iter().zip(redeemed).zip(finishing) {
-                match redeemed {
-                    Ok(_) => spent.push((index, item)),
-                    Err(rejection) => answers[index] = Some(Err(rejection)),
-                }
-            }
-            let (indices, items): (Vec<usize>, Vec<Finishing>) = spent.into_iter().unzip();
-            let finished = finish_many(&txn, items, now).await?;
-            txn.commit().await?;
-            for (index, finished) in indices.into_iter().zip(finished) {
-                answers[index] = Some(finished);
-            }
-        }
-        Ok(answers.into_iter().map(|a| a.unwrap_or(Err(Rejection::AlreadyUsed))).collect())
+    async fn run(&self, links: Vec<Presented>) -> Result<Vec<Self::Done>, DbErr> {
+        verify(&self.read, &self.login, links.iter().map(|l| (l.token.as_str(), l.now))).await
     }
 }
 
+/// A checked link to spend, with the time it was presented.
+pub struct Spend {
+    pub link: ValidLink,
+    /// The browser's current session, ended by signing in.
+    pub replaces: Option<String>,
+    pub now: SystemTime,
+}
+
+/// Spends `links` in the caller's transaction and signs their holders in, each with a new
+/// session lasting `idle`; answers each, in order. A link that another request spent since
+/// it was checked is refused.
+pub(crate) async fn spend(
+    txn: &DatabaseTransaction,
+    links: Vec<Spend>,
+    idle: Duration,
+) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
+    // A batch is written at one instant: the latest of its requests' clocks.
+    let Some(now) = links.iter().map(|l| l.now).max() else {
+        return Ok(Vec::new());
+    };
+    let mut tokens = Vec::with_capacity(links.len());
+    let mut finishing = Vec::with_capacity(links.len());
+    let mut replacing = Vec::with_capacity(links.len());
+    for Spend { link, replaces, .. } in links {
+        tokens.push(link.token);
+        finishing.push(Finishing { request: link.request, user: link.user });
+        replacing.push(replaces);
+    }
+    let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;
+    let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(redeemed.len());
+    let (mut waiting, mut items, mut replaced) = (Vec::new(), Vec::new(), Vec::new());
+    let spent = redeemed.into_iter().zip(finishing).zip(replacing);
+    for (index, ((redeemed, item), replaces)) in spent.enumerate() {
+        match redeemed {
+            Ok(_) => {
+                waiting.push(index);
+                items.push(item);
+                replaced.push(replaces);
+                answers.push(None);
+            }
+            Err(rejection) => answers.push(Some(Err(rejection))),
+        }
+    }
+    let finished = finish_many(txn, items, now).await?;
+    let starting = finished
+        .into_iter()
+        .zip(replaced)
+        .map(|(finished, replaces)| finished.map(|finished| Starting { finished, replaces }))
+        .collect();
+    let started = session_auth::start_sessions(txn, starting, now, idle).await?;
+    for (index, started) in waiting.into_iter().zip(started) {
+        answers[index] = Some(started);
+    }
+    Ok(answers.into_iter().map(|a| a.unwrap_or(Err(Rejection::AlreadyUsed))).collect())
+}
+
 /// A genuine, live link, not yet redeemed.
-pub(crate) struct ValidLink {
+pub struct ValidLink {
     pub token: Unredeemed,
     pub request: sign_in_request::Model,
     /// The account the link was minted for, if the address had one then.
@@ -93,7 +114,7 @@ pub(crate) struct ValidLink {
 
 /// Opens and verifies links against their subjects' current revocation material, and
 /// checks the requests they are bound to are still live: one query per table for all.
-pub(crate) async fn verify<'a>(
+async fn verify<'a>(
     db: &DatabaseConnection,
     login: &Scope,
     presented: impl Iterator<Item = (&'a str, SystemTime)>,

@@ -1,17 +1,30 @@
-//! Who a browser session belongs to. tower-sessions keeps the record; this decides what a
-//! signed-in record holds and when it stops counting.
+//! Who a browser session belongs to. tower-sessions keeps the record, its cookie and its
+//! expiry; this decides what a signed-in record holds and when it stops counting.
+//!
+//! Signing in starts the session in the sign-in's own transaction (the record is written in
+//! tower-sessions' format, with one of its ids): a spent link or code and the session it
+//! grants commit together or not at all, and the sign-in costs one trip through the writer
+//! instead of two. Everything after that (loading, idle renewal, sign-out) is the library's.
 
-use std::time::SystemTime;
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
 
-use sea_orm::{DbErr, EntityTrait as _};
+use http::HeaderValue;
+use sea_orm::{ColumnTrait as _, DatabaseTransaction, DbErr, EntityTrait as _, QueryFilter as _};
 use serde::{Deserialize, Serialize};
+use tokens::Rejection;
 use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
+use tower_sessions::session::Id;
 
-use crate::entities::user;
-use crate::services::Services;
+use crate::entities::{session, user};
 use crate::services::sign_in::SignedIn;
+use crate::services::sign_in_finish::Finished;
 use crate::services::time::{secs, unix_secs};
+use crate::services::{Services, SignInSettings, session_store};
 
+/// The session cookie's name.
+pub const COOKIE: &str = "latchkey_session";
 const KEY: &str = "auth";
 /// Idle expiry is extended at most this often, so a busy page does not write on every hit.
 const TOUCH_EVERY_SECS: i64 = 60;
@@ -55,26 +68,88 @@ impl From<DbErr> for SessionError {
     }
 }
 
-/// Makes `session` belong to the account that just signed in, under a new id: an id the
-/// browser held before (possibly planted by someone else) never becomes a signed-in one.
-pub async fn establish(
-    session: &Session,
-    signed_in: &SignedIn,
+/// A sign-in about to start a session: who, and the session the browser holds now, if any.
+pub(crate) struct Starting {
+    pub finished: Finished,
+    /// Ended by signing in: an id the browser held before (possibly planted by someone
+    /// else) never becomes a signed-in one.
+    pub replaces: Option<String>,
+}
+
+/// Starts a session for each finished sign-in, in the caller's transaction, under a fresh
+/// id; answers each, in order, with the id for the cookie.
+pub(crate) async fn start_sessions(
+    txn: &DatabaseTransaction,
+    starting: Vec<Result<Starting, Rejection>>,
     now: SystemTime,
-) -> Result<(), SessionError> {
-    // A browser without a session has no id to fix; cycling would only cost a delete.
-    if session.id().is_some() {
-        session.cycle_id().await?;
-    }
+    idle: Duration,
+) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
     let now = unix_secs(now);
-    let record = SignedInSession {
-        user_id: signed_in.user_id,
-        token_epoch: signed_in.token_epoch,
-        signed_in_at: now,
-        seen_at: now,
-    };
-    session.insert(KEY, record).await?;
-    Ok(())
+    let replaced: Vec<&str> =
+        starting.iter().flatten().filter_map(|s| s.replaces.as_deref()).collect();
+    if !replaced.is_empty() {
+        session::Entity::delete_many()
+            .filter(session::Column::Id.is_in(replaced))
+            .exec(txn)
+            .await?;
+    }
+    let mut rows = Vec::new();
+    for started in starting.iter().flatten() {
+        let record = SignedInSession {
+            user_id: started.finished.user_id,
+            token_epoch: started.finished.token_epoch,
+            signed_in_at: now,
+            seen_at: now,
+        };
+        let data = serde_json::json!({ KEY: record }).to_string();
+        rows.push(session::Model { id: String::new(), data, expires_at: now + secs(idle) });
+    }
+    // Ids are 128 random bits, so a collision is all but impossible; if one happens, draw
+    // another id rather than overwrite someone else's session.
+    let mut waiting: Vec<usize> = (0..rows.len()).collect();
+    while !waiting.is_empty() {
+        let batch = waiting.iter().map(|&i| {
+            rows[i].id = Id::default().to_string();
+            rows[i].clone()
+        });
+        let batch: Vec<_> = batch.collect();
+        let inserted = session_store::insert_new(txn, batch).await?;
+        let taken: HashSet<usize> =
+            waiting.iter().zip(inserted).filter(|(_, ok)| !ok).map(|(i, _)| *i).collect();
+        waiting.retain(|i| taken.contains(i));
+    }
+    let mut ids = rows.into_iter().map(|row| row.id);
+    Ok(starting
+        .into_iter()
+        .map(|started| {
+            let Starting { finished, .. } = started?;
+            Ok(SignedIn {
+                user_id: finished.user_id,
+                email: finished.email,
+                token_epoch: finished.token_epoch,
+                next: finished.next,
+                session_id: ids.next().unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+/// `Set-Cookie` for a session just started: the cookie tower-sessions itself would send
+/// (see the session layer in the server's start-up, configured from the same settings).
+pub fn cookie(session_id: &str, settings: &SignInSettings) -> Option<HeaderValue> {
+    let cookie = Cookie::build((COOKIE, session_id.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.secure_cookies)
+        .path("/")
+        .max_age(idle_expiry(settings))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).ok()
+}
+
+/// How long a session lasts without a request.
+pub fn idle_expiry(settings: &SignInSettings) -> time::Duration {
+    time::Duration::seconds(i64::try_from(settings.session_idle.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The signed-in account, if the session has one that is still valid: within the absolute

@@ -1,34 +1,34 @@
 //! tower-sessions' store on SeaORM: sessions live in the database, so every instance sees
 //! them and a restart signs nobody out. The library owns ids, cookies and expiry; this only
-//! persists records. New sessions, one per sign-in, are written by group commit.
+//! persists records. New sessions, one per sign-in, go through the writer (see `writer`), in
+//! the same transaction as whatever else is being written.
 
 use std::collections::HashSet;
 use std::time::SystemTime;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _, Set,
+    ColumnTrait as _, DatabaseTransaction, DbErr, EntityTrait as _, QueryFilter as _, Set,
     TryInsertResult,
 };
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::entities::session;
-use crate::services::Db;
-use crate::services::group_commit::{Batch, GroupCommit};
 use crate::services::time::unix_secs;
+use crate::services::writer::Writer;
+use crate::services::{Db, Services};
 
 #[derive(Clone, Debug)]
 pub struct SeaOrmSessionStore {
     db: Db,
-    creates: GroupCommit<Creates>,
+    writer: Writer,
 }
 
 impl SeaOrmSessionStore {
-    /// Starts the writer of new sessions (on the current Tokio runtime).
-    pub fn new(db: Db) -> Self {
-        let creates = GroupCommit::start(Creates { db: db.write.clone() });
-        Self { db, creates }
+    /// A store on the services' database and writer.
+    pub fn new(services: &Services) -> Self {
+        Self { db: services.db.clone(), writer: services.writer.clone() }
     }
 
     /// Deletes expired records; they are never loaded, this only reclaims the space.
@@ -55,32 +55,25 @@ fn insertable(row: session::Model) -> session::ActiveModel {
     session::ActiveModel { id: Set(row.id), data: Set(row.data), expires_at: Set(row.expires_at) }
 }
 
-/// Inserts new sessions, one statement per batch; answers whether each was inserted (false:
-/// its id was taken).
-#[derive(Debug)]
-struct Creates {
-    db: DatabaseConnection,
-}
-
-impl Batch for Creates {
-    type Job = session::Model;
-    type Done = bool;
-
-    async fn write(&self, rows: Vec<session::Model>) -> Result<Vec<bool>, DbErr> {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let inserted: HashSet<String> =
-            match session::Entity::insert_many(rows.into_iter().map(insertable))
-                .on_conflict_do_nothing_on([session::Column::Id])
-                .exec_with_returning_keys(&self.db)
-                .await?
-            {
-                TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
-                TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
-            };
-        // Of two rows with one id in a batch, the first took it.
-        let mut answered = HashSet::with_capacity(ids.len());
-        Ok(ids.into_iter().map(|id| inserted.contains(&id) && answered.insert(id)).collect())
-    }
+/// Inserts new sessions in the caller's transaction, one statement for all; answers whether
+/// each was inserted (false: its id was taken).
+pub(crate) async fn insert_new(
+    txn: &DatabaseTransaction,
+    rows: Vec<session::Model>,
+) -> Result<Vec<bool>, DbErr> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let inserted: HashSet<String> =
+        match session::Entity::insert_many(rows.into_iter().map(insertable))
+            .on_conflict_do_nothing_on([session::Column::Id])
+            .exec_with_returning_keys(txn)
+            .await?
+        {
+            TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
+            TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
+        };
+    // Of two rows with one id in a batch, the first took it.
+    let mut answered = HashSet::with_capacity(ids.len());
+    Ok(ids.into_iter().map(|id| inserted.contains(&id) && answered.insert(id)).collect())
 }
 
 fn backend(e: DbErr) -> session_store::Error {
@@ -92,7 +85,7 @@ impl SessionStore for SeaOrmSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits, so a collision is all but impossible; if one happens,
         // draw another id rather than overwrite someone else's session.
-        while !self.creates.submit(row(record)?).await.map_err(backend)? {
+        while !self.writer.new_session(row(record)?).await.map_err(backend)? {
             record.id = Id::default();
         }
         Ok(())

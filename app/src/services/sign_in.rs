@@ -21,9 +21,10 @@ use tokens::{Rejection, Revocation, Subject};
 use crate::domain::{EmailAddress, NextPath, SignInCode};
 use crate::entities::{sign_in_request, user};
 use crate::services::Services;
-use crate::services::link_redemption::{self, Redemption};
+use crate::services::link_redemption::{Presented, Spend};
+use crate::services::session_auth::{self, Starting};
 use crate::services::sign_in_finish::{Finishing, finish_many};
-use crate::services::sign_in_writer::Pending;
+use crate::services::sign_in_requests::Pending;
 use crate::services::time::{secs, unix_secs};
 
 /// Wrong codes allowed per request; the next try finds the request dead.
@@ -58,7 +59,7 @@ pub struct Requested {
 }
 
 /// Records a sign-in request and, within the limits, queues its email, in one transaction
-/// (shared with the requests that arrived at the same moment: see `sign_in_writer`).
+/// (shared with what else is being written at that moment: see `writer`).
 /// Never looks up accounts and never waits for mail, so neither shows in its timing.
 pub async fn request(
     services: &Services,
@@ -79,7 +80,7 @@ pub async fn request(
         next: next.and_then(NextPath::parse),
         now,
     };
-    let written = services.requests.submit(pending).await?;
+    let written = services.writer.sign_in_request(pending).await?;
     match (written.outcome, written.id) {
         (Outcome::OverIpLimit, _) => {
             // Nothing was written: a flood from one address must not grow the table.
@@ -205,13 +206,15 @@ pub async fn issue_link(
     Ok(services.sign_in.link_url(&token))
 }
 
-/// Who has just signed in, and where they go next.
+/// Who has just signed in, where they go next, and the session that started.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedIn {
     pub user_id: i64,
     pub email: String,
     pub token_epoch: i64,
     pub next: String,
+    /// For the cookie (see `session_auth::cookie`).
+    pub session_id: String,
 }
 
 /// Whether a link would sign in, without spending it: for the "Continue as …" page that
@@ -221,24 +224,29 @@ pub async fn check_link(
     token: &str,
     now: SystemTime,
 ) -> Result<Result<String, Rejection>, DbErr> {
-    let mut checked =
-        link_redemption::verify(&services.db.read, &services.login, [(token, now)].into_iter())
-            .await?;
-    Ok(checked.pop().unwrap_or(Err(Rejection::Malformed)).map(|valid| {
+    let checked = services.links.submit(Presented { token: token.to_owned(), now }).await?;
+    Ok(checked.map(|valid| {
         EmailAddress::parse(&valid.request.email)
             .map_or_else(|_| valid.request.email.clone(), |a| a.masked())
     }))
 }
 
-/// Spends a link and signs its holder in: the token's nonce, the request and the account
-/// (created now when the address had none) change in one transaction, shared with the
-/// links redeemed at the same moment (see `link_redemption`).
+/// Spends a link and signs its holder in: the token's nonce, the request, the account
+/// (created now when the address had none) and the new session (replacing the browser's
+/// current one, `replaces`) change in one transaction, shared with what else is being
+/// written at that moment (see `writer`).
 pub async fn redeem_link(
     services: &Services,
     token: &str,
+    replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<Result<SignedIn, Rejection>, DbErr> {
-    services.redemptions.submit(Redemption { token: token.to_owned(), now }).await
+    let link = match services.links.submit(Presented { token: token.to_owned(), now }).await? {
+        Ok(link) => link,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let replaces = replaces.map(str::to_owned);
+    services.writer.spend_link(Spend { link, replaces, now }).await
 }
 
 /// The answer to a typed code.
@@ -259,6 +267,7 @@ pub async fn verify_code(
     services: &Services,
     handle: &str,
     code: &SignInCode,
+    replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<CodeOutcome, DbErr> {
     let handle_hash = hash_handle(handle);
@@ -329,8 +338,14 @@ pub async fn verify_code(
         user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
     let request_id = request.id;
     let finishing = Finishing { request, user: existing };
-    let finished = finish_many(&txn, vec![finishing], now).await?.pop();
-    match finished.unwrap_or(Err(Rejection::AlreadyUsed)) {
+    let finished = finish_many(&txn, vec![finishing], now).await?;
+    let replaces = replaces.map(str::to_owned);
+    let starting = finished
+        .into_iter()
+        .map(|f| f.map(|finished| Starting { finished, replaces: replaces.clone() }));
+    let idle = services.sign_in.session_idle;
+    let started = session_auth::start_sessions(&txn, starting.collect(), now, idle).await?.pop();
+    match started.unwrap_or(Err(Rejection::AlreadyUsed)) {
         Ok(signed_in) => {
             txn.commit().await?;
             Ok(CodeOutcome::SignedIn(signed_in))

@@ -14,8 +14,17 @@ use tokens::Rejection;
 
 use crate::domain::{EmailAddress, NextPath};
 use crate::entities::{sign_in_request, user};
-use crate::services::sign_in::SignedIn;
 use crate::services::time::unix_secs;
+
+/// An account signed in, before its session starts.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub user_id: i64,
+    pub email: String,
+    pub token_epoch: i64,
+    /// Where to go next.
+    pub next: String,
+}
 
 /// A request whose link or code checked out, about to be finished.
 pub(crate) struct Finishing {
@@ -32,7 +41,7 @@ pub(crate) async fn finish_many(
     txn: &impl ConnectionTrait,
     items: Vec<Finishing>,
     now: SystemTime,
-) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
+) -> Result<Vec<Result<Finished, Rejection>>, DbErr> {
     if items.is_empty() {
         return Ok(Vec::new());
     }
@@ -132,7 +141,7 @@ pub(crate) async fn finish_many(
                     None => return Err(Rejection::UnknownSubject),
                 },
             };
-            Ok(SignedIn {
+            Ok(Finished {
                 user_id: user.id,
                 email: user.email,
                 token_epoch: user.token_epoch,

@@ -1,0 +1,183 @@
+//! Writing sign-in requests in batches (see `writer`): one query for both rate limits and
+//! one multi-row insert per table, whatever the batch size. The limits are applied in
+//! arrival order, exactly as if the requests were written one by one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use sea_orm::sea_query::{Expr, ExprTrait as _, UnionType};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbErr, EntityTrait as _,
+    QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
+};
+
+use crate::domain::NextPath;
+use crate::entities::{outbox_message, sign_in_request};
+use crate::services::SignInSettings;
+use crate::services::sign_in::Outcome;
+use crate::services::time::{secs, unix_secs};
+
+/// A request as the writer needs it.
+pub struct Pending {
+    pub handle_hash: String,
+    /// Normalised address, or the input as typed when it did not parse.
+    pub email: String,
+    pub valid_address: bool,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub next: Option<NextPath>,
+    pub now: SystemTime,
+}
+
+impl Pending {
+    /// Its row, expiring one link lifetime after `now`.
+    pub fn row(&self, mailed: bool, login_max_age: Duration) -> sign_in_request::ActiveModel {
+        let now = unix_secs(self.now);
+        sign_in_request::ActiveModel {
+            handle_hash: Set(self.handle_hash.clone()),
+            email: Set(self.email.clone()),
+            mailed: Set(mailed),
+            client_ip: Set(self.client_ip.clone()),
+            user_agent: Set(self.user_agent.clone()),
+            next_path: Set(self.next.as_ref().map(ToString::to_string)),
+            created_at: Set(now),
+            expires_at: Set(now + secs(login_max_age)),
+            code_hash: Set(None),
+            code_attempts: Set(0),
+            consumed_at: Set(None),
+            ..Default::default()
+        }
+    }
+}
+
+/// What became of one request: its outcome and, when recorded, its row id.
+pub struct Written {
+    pub outcome: Outcome,
+    pub id: Option<i64>,
+}
+
+/// The rules requests are written under.
+pub(crate) struct RequestRules {
+    pub settings: Arc<SignInSettings>,
+    pub login_max_age: Duration,
+}
+
+/// The counts both rate limits need for a batch, in one query: recent requests per client
+/// address, and recent mailed requests per email address, of the batch's senders.
+#[derive(Default)]
+struct RecentCounts {
+    per_ip: HashMap<String, i64>,
+    per_email: HashMap<String, i64>,
+}
+
+async fn recent_counts(
+    txn: &DatabaseTransaction,
+    batch: &[Pending],
+    since: i64,
+) -> Result<RecentCounts, DbErr> {
+    use sign_in_request::Column as C;
+    const PER_IP: i32 = 0;
+    const PER_EMAIL: i32 = 1;
+    let count = |kind: i32, key: C, values: Vec<&str>| {
+        let query = sign_in_request::Entity::find()
+            .select_only()
+            .column_as(Expr::val(kind), "kind")
+            .column_as(key, "key")
+            .column_as(Expr::col(C::Id).count(), "n")
+            .filter(key.is_in(values))
+            .filter(C::CreatedAt.gt(since));
+        // Only mailed requests count against an address: the limit is on emails sent.
+        let query = if kind == PER_EMAIL { query.filter(C::Mailed.eq(true)) } else { query };
+        query.group_by(key).into_query()
+    };
+    let ips = batch.iter().map(|p| p.client_ip.as_str()).collect();
+    let emails: Vec<&str> =
+        batch.iter().filter(|p| p.valid_address).map(|p| p.email.as_str()).collect();
+    let mut query = count(PER_IP, C::ClientIp, ips);
+    if !emails.is_empty() {
+        query.union(UnionType::All, count(PER_EMAIL, C::Email, emails));
+    }
+    let mut counts = RecentCounts::default();
+    for row in txn.query_all(&query).await? {
+        let (kind, key, n): (i32, String, i64) =
+            (row.try_get("", "kind")?, row.try_get("", "key")?, row.try_get("", "n")?);
+        match kind {
+            PER_EMAIL => counts.per_email.insert(key, n),
+            _ => counts.per_ip.insert(key, n),
+        };
+    }
+    Ok(counts)
+}
+
+/// Records `batch` in the caller's transaction and queues the emails of those within the
+/// limits; answers each, in order.
+pub(crate) async fn write(
+    txn: &DatabaseTransaction,
+    rules: &RequestRules,
+    batch: Vec<Pending>,
+) -> Result<Vec<Written>, DbErr> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let settings = &rules.settings;
+    let window = secs(settings.rate_window);
+    let earliest = batch.iter().map(|p| unix_secs(p.now)).min().unwrap_or_default();
+    let since = earliest - window;
+
+    let RecentCounts { mut per_ip, mut per_email } = recent_counts(txn, &batch, since).await?;
+
+    // In arrival order, as if each had been written alone.
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut rows = Vec::new();
+    for pending in &batch {
+        let from_ip = per_ip.entry(pending.client_ip.clone()).or_default();
+        if *from_ip >= i64::from(settings.per_ip) {
+            outcomes.push(Outcome::OverIpLimit);
+            continue;
+        }
+        *from_ip += 1;
+        let outcome = if !pending.valid_address {
+            Outcome::InvalidAddress
+        } else {
+            let mailed = per_email.entry(pending.email.clone()).or_default();
+            if *mailed >= i64::from(settings.per_email) {
+                Outcome::OverAddressLimit
+            } else {
+                *mailed += 1;
+                Outcome::Queued
+            }
+        };
+        outcomes.push(outcome);
+        rows.push(pending.row(outcome == Outcome::Queued, rules.login_max_age));
+    }
+    if rows.is_empty() {
+        return Ok(outcomes.into_iter().map(|outcome| Written { outcome, id: None }).collect());
+    }
+
+    let ids: HashMap<String, i64> = sign_in_request::Entity::insert_many(rows)
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.handle_hash, row.id))
+        .collect();
+    let written: Vec<Written> = batch
+        .iter()
+        .zip(outcomes)
+        .map(|(pending, outcome)| Written { outcome, id: ids.get(&pending.handle_hash).copied() })
+        .collect();
+    let messages: Vec<(i64, &str, SystemTime)> = batch
+        .iter()
+        .zip(&written)
+        .filter(|(_, w)| w.outcome == Outcome::Queued)
+        .filter_map(|(p, w)| Some((w.id?, p.email.as_str(), p.now)))
+        .collect();
+    if !messages.is_empty() {
+        outbox_message::Entity::insert_many(messages.into_iter().map(|(id, to, now)| {
+            crate::services::outbox::new_message(outbox_message::SIGN_IN, id, to, now)
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(written)
+}
