@@ -52,11 +52,42 @@ impl<B: Batch> std::fmt::Debug for Batcher<B> {
     }
 }
 
+/// Where a batching task runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// On the current Tokio runtime, among the request tasks.
+    Shared,
+    /// On a thread and runtime of its own. Each round trip of a batch ends with its task
+    /// being woken by the connection's thread; on the shared runtime such a wake-up waits
+    /// in the global queue until a worker looks there, behind the request tasks, every time.
+    /// A thread of its own is woken at once (measured: about 15% more sign-ins per second
+    /// on SQLite). For SQLite only, whose connections are threads of their own: a
+    /// PostgreSQL connection's socket belongs to the runtime that opened it.
+    OwnThread,
+}
+
 impl<B: Batch> Batcher<B> {
-    /// Spawns the batching task on the current Tokio runtime.
-    pub fn start(batch: B) -> Self {
+    /// Spawns the batching task where `placement` says (from within a Tokio runtime).
+    pub fn start(batch: B, placement: Placement) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(serve(queue, Arc::new(batch)));
+        let task = serve(queue, Arc::new(batch));
+        let runtime = match placement {
+            Placement::OwnThread => own_runtime()
+                .inspect_err(|error| tracing::warn!(%error, "batching on the shared runtime"))
+                .ok(),
+            Placement::Shared => None,
+        };
+        match runtime {
+            Some(runtime) => {
+                // Like the runtime's own worker threads: a process that cannot start a
+                // thread at start-up cannot serve either.
+                std::thread::Builder::new()
+                    .name(format!("batcher-{}", short_name::<B>()))
+                    .spawn(move || runtime.block_on(task))
+                    .expect("the OS refused a thread for a batching task");
+            }
+            None => drop(tokio::spawn(task)),
+        }
         Self { jobs }
     }
 
@@ -67,6 +98,16 @@ impl<B: Batch> Batcher<B> {
         self.jobs.send((job, reply)).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?.map_err(|e| DbErr::Custom(e.to_string()))
     }
+}
+
+fn own_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
+}
+
+/// The batch type's name without its path, for the thread's name.
+fn short_name<B>() -> &'static str {
+    let name = std::any::type_name::<B>();
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 async fn serve<B: Batch>(mut queue: mpsc::Receiver<(B::Job, Reply<B::Done>)>, batch: Arc<B>) {
@@ -121,7 +162,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_each_job_and_batches_under_load() {
-        let doubler = Batcher::start(Doubler);
+        let doubler = Batcher::start(Doubler, Placement::Shared);
         let tasks: Vec<_> = (100..300u32)
             .map(|n| {
                 let doubler = doubler.clone();
@@ -138,9 +179,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_batch_fails_its_jobs_only() {
-        let doubler = Batcher::start(Doubler);
-        assert!(doubler.submit(13).await.is_err());
-        assert_eq!(doubler.submit(4).await.unwrap(), (8, 1));
+    async fn a_failed_batch_fails_its_jobs_only_wherever_it_runs() {
+        for placement in [Placement::Shared, Placement::OwnThread] {
+            let doubler = Batcher::start(Doubler, placement);
+            assert!(doubler.submit(13).await.is_err());
+            assert_eq!(doubler.submit(4).await.unwrap(), (8, 1));
+        }
     }
 }

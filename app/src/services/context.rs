@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::DbBackend;
 use tokio::sync::Notify;
 
 use crate::services::Db;
+use crate::services::batcher::Placement;
 use crate::services::code_hashing::CodeHasher;
 use crate::services::link_redemption::{self, LinkChecker};
 use crate::services::sign_in_requests::RequestRules;
@@ -28,17 +30,21 @@ pub struct Services {
 }
 
 impl Services {
-    /// Assembles the services and starts the writer and the link checker (on the current
+    /// Assembles the services and starts the writer and the link checker (from within a
     /// Tokio runtime), so the server, the admin commands and the tests build them one way.
     pub fn new(db: Db, login: tokens::Scope, sign_in: SignInSettings, codes: CodeHasher) -> Self {
         let sign_in = Arc::new(sign_in);
         let mail_queued = Arc::new(Notify::new());
         let login_max_age =
             login.purpose().max_age().expect("single-use purposes always have a max-age");
+        let placement = match db.write.get_database_backend() {
+            DbBackend::Sqlite => Placement::OwnThread,
+            _ => Placement::Shared,
+        };
         let rules = RequestRules { settings: sign_in.clone(), login_max_age };
-        let writer = writer::start(db.write.clone(), rules, mail_queued.clone());
+        let writer = writer::start(db.write.clone(), rules, mail_queued.clone(), placement);
         let login = Arc::new(login);
-        let links = link_redemption::start_checker(db.read.clone(), login.clone());
+        let links = link_redemption::start_checker(db.read.clone(), login.clone(), placement);
         Self { db, login, sign_in, codes, writer, links, mail_queued }
     }
 }

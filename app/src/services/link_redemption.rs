@@ -14,8 +14,8 @@ use sea_orm::{
 use tokens::{Rejection, Revocation, Scope, Subject, Unredeemed, Unverified, Verified};
 
 use crate::entities::{sign_in_request, user};
-use crate::services::batcher::{Batch, Batcher};
-use crate::services::session_auth::{self, Starting};
+use crate::services::batcher::{Batch, Batcher, Placement};
+use crate::services::session_auth;
 use crate::services::sign_in::SignedIn;
 use crate::services::sign_in_finish::{Finishing, finish_many};
 use crate::services::time::unix_secs;
@@ -29,9 +29,13 @@ pub struct Presented {
 /// Checks sign-in links, several per query under load.
 pub type LinkChecker = Batcher<LinkChecks>;
 
-/// Starts the link checker (on the current Tokio runtime), reading through `read`.
-pub fn start_checker(read: DatabaseConnection, login: Arc<Scope>) -> LinkChecker {
-    Batcher::start(LinkChecks { read, login })
+/// Starts the link checker, reading through `read`.
+pub fn start_checker(
+    read: DatabaseConnection,
+    login: Arc<Scope>,
+    placement: Placement,
+) -> LinkChecker {
+    Batcher::start(LinkChecks { read, login }, placement)
 }
 
 pub struct LinkChecks {
@@ -68,36 +72,28 @@ pub(crate) async fn spend(
     let Some(now) = links.iter().map(|l| l.now).max() else {
         return Ok(Vec::new());
     };
-    let mut tokens = Vec::with_capacity(links.len());
-    let mut finishing = Vec::with_capacity(links.len());
-    let mut replacing = Vec::with_capacity(links.len());
-    for Spend { link, replaces, .. } in links {
-        tokens.push(link.token);
-        finishing.push(Finishing { request: link.request, user: link.user });
-        replacing.push(replaces);
-    }
+    let (tokens, finishing): (Vec<_>, Vec<_>) = links
+        .into_iter()
+        .map(|Spend { link, replaces, .. }| {
+            (link.token, Finishing { request: link.request, user: link.user, replaces })
+        })
+        .unzip();
     let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;
+    // Only the links whose redemption won go on; the others are answered now.
     let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(redeemed.len());
-    let (mut waiting, mut items, mut replaced) = (Vec::new(), Vec::new(), Vec::new());
-    let spent = redeemed.into_iter().zip(finishing).zip(replacing);
-    for (index, ((redeemed, item), replaces)) in spent.enumerate() {
+    let (mut waiting, mut items) = (Vec::new(), Vec::new());
+    for (index, (redeemed, item)) in redeemed.into_iter().zip(finishing).enumerate() {
         match redeemed {
             Ok(_) => {
                 waiting.push(index);
                 items.push(item);
-                replaced.push(replaces);
                 answers.push(None);
             }
             Err(rejection) => answers.push(Some(Err(rejection))),
         }
     }
     let finished = finish_many(txn, items, now).await?;
-    let starting = finished
-        .into_iter()
-        .zip(replaced)
-        .map(|(finished, replaces)| finished.map(|finished| Starting { finished, replaces }))
-        .collect();
-    let started = session_auth::start_sessions(txn, starting, now, idle).await?;
+    let started = session_auth::start_sessions(txn, finished, now, idle).await?;
     for (index, started) in waiting.into_iter().zip(started) {
         answers[index] = Some(started);
     }

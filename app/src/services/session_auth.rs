@@ -68,25 +68,19 @@ impl From<DbErr> for SessionError {
     }
 }
 
-/// A sign-in about to start a session: who, and the session the browser holds now, if any.
-pub(crate) struct Starting {
-    pub finished: Finished,
-    /// Ended by signing in: an id the browser held before (possibly planted by someone
-    /// else) never becomes a signed-in one.
-    pub replaces: Option<String>,
-}
-
 /// Starts a session for each finished sign-in, in the caller's transaction, under a fresh
-/// id; answers each, in order, with the id for the cookie.
+/// id, and ends the sessions they replace; answers each, in order, with the id for the
+/// cookie. An id the browser held before (possibly planted by someone else) never becomes
+/// a signed-in one.
 pub(crate) async fn start_sessions(
     txn: &DatabaseTransaction,
-    starting: Vec<Result<Starting, Rejection>>,
+    finished: Vec<Result<Finished, Rejection>>,
     now: SystemTime,
     idle: Duration,
 ) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
     let now = unix_secs(now);
     let replaced: Vec<&str> =
-        starting.iter().flatten().filter_map(|s| s.replaces.as_deref()).collect();
+        finished.iter().flatten().filter_map(|f| f.replaces.as_deref()).collect();
     if !replaced.is_empty() {
         session::Entity::delete_many()
             .filter(session::Column::Id.is_in(replaced))
@@ -94,10 +88,10 @@ pub(crate) async fn start_sessions(
             .await?;
     }
     let mut rows = Vec::new();
-    for started in starting.iter().flatten() {
+    for signed_in in finished.iter().flatten() {
         let record = SignedInSession {
-            user_id: started.finished.user_id,
-            token_epoch: started.finished.token_epoch,
+            user_id: signed_in.user_id,
+            token_epoch: signed_in.token_epoch,
             signed_in_at: now,
             seen_at: now,
         };
@@ -119,10 +113,10 @@ pub(crate) async fn start_sessions(
         waiting.retain(|i| taken.contains(i));
     }
     let mut ids = rows.into_iter().map(|row| row.id);
-    Ok(starting
+    Ok(finished
         .into_iter()
-        .map(|started| {
-            let Starting { finished, .. } = started?;
+        .map(|finished| {
+            let finished = finished?;
             Ok(SignedIn {
                 user_id: finished.user_id,
                 email: finished.email,

@@ -22,7 +22,7 @@ use crate::domain::{EmailAddress, NextPath, SignInCode};
 use crate::entities::{sign_in_request, user};
 use crate::services::Services;
 use crate::services::link_redemption::{Presented, Spend};
-use crate::services::session_auth::{self, Starting};
+use crate::services::session_auth;
 use crate::services::sign_in_finish::{Finishing, finish_many};
 use crate::services::sign_in_requests::Pending;
 use crate::services::time::{secs, unix_secs};
@@ -337,14 +337,11 @@ pub async fn verify_code(
     let existing =
         user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
     let request_id = request.id;
-    let finishing = Finishing { request, user: existing };
-    let finished = finish_many(&txn, vec![finishing], now).await?;
     let replaces = replaces.map(str::to_owned);
-    let starting = finished
-        .into_iter()
-        .map(|f| f.map(|finished| Starting { finished, replaces: replaces.clone() }));
+    let finishing = Finishing { request, user: existing, replaces };
+    let finished = finish_many(&txn, vec![finishing], now).await?;
     let idle = services.sign_in.session_idle;
-    let started = session_auth::start_sessions(&txn, starting.collect(), now, idle).await?.pop();
+    let started = session_auth::start_sessions(&txn, finished, now, idle).await?.pop();
     match started.unwrap_or(Err(Rejection::AlreadyUsed)) {
         Ok(signed_in) => {
             txn.commit().await?;

@@ -24,6 +24,8 @@ pub(crate) struct Finished {
     pub token_epoch: i64,
     /// Where to go next.
     pub next: String,
+    /// The browser's current session, which the new one replaces.
+    pub replaces: Option<String>,
 }
 
 /// A request whose link or code checked out, about to be finished.
@@ -31,6 +33,8 @@ pub(crate) struct Finishing {
     pub request: sign_in_request::Model,
     /// The account the link or code was checked against, if the address had one then.
     pub user: Option<user::Model>,
+    /// The browser's current session, ended by signing in.
+    pub replaces: Option<String>,
 }
 
 /// Finishes each of `items`, answering in order. A request finishes once: of two items for
@@ -146,6 +150,7 @@ pub(crate) async fn finish_many(
                 email: user.email,
                 token_epoch: user.token_epoch,
                 next: NextPath::or_default(item.request.next_path.as_deref()),
+                replaces: item.replaces,
             })
         })
         .collect())

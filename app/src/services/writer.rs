@@ -16,7 +16,7 @@ use tokens::Rejection;
 use tokio::sync::Notify;
 
 use crate::entities::session;
-use crate::services::batcher::{Batch, Batcher};
+use crate::services::batcher::{Batch, Batcher, Placement};
 use crate::services::link_redemption::{self, Spend};
 use crate::services::session_store;
 use crate::services::sign_in::{Outcome, SignedIn};
@@ -42,13 +42,14 @@ pub enum Done {
 /// The handle writes are submitted through. Cheap to clone.
 pub type Writer = Batcher<Writes>;
 
-/// Starts the writer (on the current Tokio runtime), writing through `write`.
+/// Starts the writer, writing through `write`.
 pub(crate) fn start(
     write: DatabaseConnection,
     requests: RequestRules,
     mail_queued: Arc<Notify>,
+    placement: Placement,
 ) -> Writer {
-    Batcher::start(Writes { write, requests, mail_queued })
+    Batcher::start(Writes { write, requests, mail_queued }, placement)
 }
 
 pub struct Writes {
