@@ -24,6 +24,13 @@ pub async fn session() -> Result<Session, ServerFnError> {
     leptos_axum::extract::<Session>().await.map_err(internal)
 }
 
+/// The id of the session the browser presented, for signing in to replace. Only the id:
+/// loading the session here would make the session layer send its own cookie after the
+/// new session's (a removal for a stale id, the old id for a live one).
+pub async fn current_session_id() -> Result<Option<String>, ServerFnError> {
+    Ok(session().await?.id().map(|id| id.to_string()))
+}
+
 /// Where the request came from: client address and User-Agent.
 pub fn origin() -> (IpAddr, String) {
     let parts = use_context::<http::request::Parts>();

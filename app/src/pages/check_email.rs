@@ -13,7 +13,7 @@ pub async fn verify_sign_in_code(
     use std::time::SystemTime;
 
     use crate::domain::SignInCode;
-    use crate::request::{internal, redirect, send_session_cookie, services, session};
+    use crate::request::{current_session_id, internal, redirect, send_session_cookie, services};
     use crate::services::sign_in::{self, CodeOutcome};
 
     let back = |error: &str, left: Option<i32>| {
@@ -30,7 +30,7 @@ pub async fn verify_sign_in_code(
     };
     let services = services()?;
     let now = SystemTime::now();
-    let current = session().await?.id().map(|id| id.to_string());
+    let current = current_session_id().await?;
     let checked = sign_in::verify_code(&services, &request, &code, current.as_deref(), now);
     match checked.await.map_err(internal)? {
         CodeOutcome::SignedIn(signed_in) => {

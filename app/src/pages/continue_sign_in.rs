@@ -41,12 +41,14 @@ pub async fn check_sign_in_link() -> Result<LinkPreview, ServerFnError> {
 pub async fn redeem_sign_in_link(token: String) -> Result<(), ServerFnError> {
     use std::time::SystemTime;
 
-    use crate::request::{internal, redirect, send_cookie, send_session_cookie, services, session};
+    use crate::request::{
+        current_session_id, internal, redirect, send_cookie, send_session_cookie, services,
+    };
     use crate::services::sign_in;
 
     let services = services()?;
     let now = SystemTime::now();
-    let current = session().await?.id().map(|id| id.to_string());
+    let current = current_session_id().await?;
     let redeemed = sign_in::redeem_link(&services, &token, current.as_deref(), now);
     match redeemed.await.map_err(internal)? {
         Ok(signed_in) => {

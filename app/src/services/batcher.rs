@@ -113,6 +113,12 @@ fn short_name<B>() -> &'static str {
 async fn serve<B: Batch>(mut queue: mpsc::Receiver<(B::Job, Reply<B::Done>)>, batch: Arc<B>) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+        // A caller that has gone (its request was cancelled) would never learn the outcome:
+        // do not spend a link, or start a session, that nobody receives.
+        waiting.retain(|(_, reply)| !reply.is_closed());
+        if waiting.is_empty() {
+            continue;
+        }
         let (jobs, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
         let expected = jobs.len();
         let handler = batch.clone();

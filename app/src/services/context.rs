@@ -10,7 +10,7 @@ use crate::services::Db;
 use crate::services::batcher::Placement;
 use crate::services::code_hashing::CodeHasher;
 use crate::services::link_redemption::{self, LinkChecker};
-use crate::services::sign_in_requests::RequestRules;
+use crate::services::sign_in_requests::SignInRules;
 use crate::services::writer::{self, Writer};
 
 /// Provided as Leptos context to every server function, and shared with the workers.
@@ -41,7 +41,7 @@ impl Services {
             DbBackend::Sqlite => Placement::OwnThread,
             _ => Placement::Shared,
         };
-        let rules = RequestRules { settings: sign_in.clone(), login_max_age };
+        let rules = SignInRules { settings: sign_in.clone(), login_max_age };
         let writer = writer::start(db.write.clone(), rules, mail_queued.clone(), placement);
         let login = Arc::new(login);
         let links = link_redemption::start_checker(db.read.clone(), login.clone(), placement);

@@ -97,7 +97,10 @@ pub(crate) async fn spend(
     for (index, started) in waiting.into_iter().zip(started) {
         answers[index] = Some(started);
     }
-    Ok(answers.into_iter().map(|a| a.unwrap_or(Err(Rejection::AlreadyUsed))).collect())
+    answers
+        .into_iter()
+        .map(|a| a.ok_or_else(|| DbErr::Custom("a spent link was left unanswered".into())))
+        .collect()
 }
 
 /// A genuine, live link, not yet redeemed.

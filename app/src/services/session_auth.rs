@@ -26,6 +26,8 @@ use crate::services::{Services, SignInSettings, session_store};
 /// The session cookie's name.
 pub const COOKIE: &str = "latchkey_session";
 const KEY: &str = "auth";
+/// A fresh id taken this many times in a row means the ids are not random.
+const MAX_ID_DRAWS: usize = 4;
 /// Idle expiry is extended at most this often, so a busy page does not write on every hit.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -101,7 +103,10 @@ pub(crate) async fn start_sessions(
     // Ids are 128 random bits, so a collision is all but impossible; if one happens, draw
     // another id rather than overwrite someone else's session.
     let mut waiting: Vec<usize> = (0..rows.len()).collect();
-    while !waiting.is_empty() {
+    for _ in 0..MAX_ID_DRAWS {
+        if waiting.is_empty() {
+            break;
+        }
         let batch = waiting.iter().map(|&i| {
             rows[i].id = Id::default().to_string();
             rows[i].clone()
@@ -112,20 +117,26 @@ pub(crate) async fn start_sessions(
             waiting.iter().zip(inserted).filter(|(_, ok)| !ok).map(|(i, _)| *i).collect();
         waiting.retain(|i| taken.contains(i));
     }
+    if !waiting.is_empty() {
+        return Err(DbErr::Custom("no free session id after several draws".into()));
+    }
     let mut ids = rows.into_iter().map(|row| row.id);
-    Ok(finished
-        .into_iter()
-        .map(|finished| {
-            let finished = finished?;
-            Ok(SignedIn {
+    let mut signed_in = Vec::with_capacity(finished.len());
+    for finished in finished {
+        signed_in.push(match finished {
+            Ok(finished) => Ok(SignedIn {
                 user_id: finished.user_id,
                 email: finished.email,
                 token_epoch: finished.token_epoch,
                 next: finished.next,
-                session_id: ids.next().unwrap_or_default(),
-            })
-        })
-        .collect())
+                session_id: ids
+                    .next()
+                    .ok_or_else(|| DbErr::Custom("a sign-in was left without a session".into()))?,
+            }),
+            Err(rejection) => Err(rejection),
+        });
+    }
+    Ok(signed_in)
 }
 
 /// `Set-Cookie` for a session just started: the cookie tower-sessions itself would send

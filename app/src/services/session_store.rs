@@ -1,7 +1,7 @@
 //! tower-sessions' store on SeaORM: sessions live in the database, so every instance sees
 //! them and a restart signs nobody out. The library owns ids, cookies and expiry; this only
-//! persists records. New sessions, one per sign-in, go through the writer (see `writer`), in
-//! the same transaction as whatever else is being written.
+//! persists records. Sessions started by signing in are written by the sign-in itself (see
+//! `session_auth::start_sessions`); any other new session goes through the writer.
 
 use std::collections::HashSet;
 use std::time::SystemTime;

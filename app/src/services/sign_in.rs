@@ -207,7 +207,7 @@ pub async fn issue_link(
 }
 
 /// Who has just signed in, where they go next, and the session that started.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedIn {
     pub user_id: i64,
     pub email: String,
@@ -215,6 +215,18 @@ pub struct SignedIn {
     pub next: String,
     /// For the cookie (see `session_auth::cookie`).
     pub session_id: String,
+}
+
+/// The session id is a bearer credential: never in a log line or a panic message.
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user_id", &self.user_id)
+            .field("email", &self.email)
+            .field("token_epoch", &self.token_epoch)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Whether a link would sign in, without spending it: for the "Continue as …" page that
@@ -342,7 +354,8 @@ pub async fn verify_code(
     let finished = finish_many(&txn, vec![finishing], now).await?;
     let idle = services.sign_in.session_idle;
     let started = session_auth::start_sessions(&txn, finished, now, idle).await?.pop();
-    match started.unwrap_or(Err(Rejection::AlreadyUsed)) {
+    let started = started.ok_or_else(|| DbErr::Custom("a sign-in was left unanswered".into()))?;
+    match started {
         Ok(signed_in) => {
             txn.commit().await?;
             Ok(CodeOutcome::SignedIn(signed_in))

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::SystemTime;
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, Set,
 };
@@ -16,8 +16,8 @@ use crate::domain::{EmailAddress, NextPath};
 use crate::entities::{sign_in_request, user};
 use crate::services::time::unix_secs;
 
-/// An account signed in, before its session starts.
-#[derive(Debug)]
+/// An account signed in, before its session starts. (No `Debug`: it carries the browser's
+/// session id.)
 pub(crate) struct Finished {
     pub user_id: i64,
     pub email: String,
@@ -39,8 +39,9 @@ pub(crate) struct Finishing {
 
 /// Finishes each of `items`, answering in order. A request finishes once: of two items for
 /// one request, the first wins. An account whose revocation material (status, epoch,
-/// address) changed since it was checked is refused; the request is still consumed, as the
-/// change revoked its link anyway.
+/// address) changed since it was checked is refused. Refusals are answers, not errors: the
+/// request stays consumed if the caller commits (the writer does, for a batch of links, as
+/// whatever refused them revoked them anyway; a lone code rolls back).
 pub(crate) async fn finish_many(
     txn: &impl ConnectionTrait,
     items: Vec<Finishing>,
@@ -87,7 +88,9 @@ pub(crate) async fn finish_many(
                 .add(user::Column::Email.eq(&u.email)),
         )
     });
-    let still_valid: HashSet<i64> = if unchanged.is_empty() {
+    // Whole material, not ids: two links of one account in a batch, one checked before
+    // and one after its epoch changed, must not vouch for each other.
+    let still_valid: HashSet<(i64, i64, String)> = if unchanged.is_empty() {
         HashSet::new()
     } else {
         user::Entity::update_many()
@@ -97,7 +100,7 @@ pub(crate) async fn finish_many(
             .exec_with_returning(txn)
             .await?
             .into_iter()
-            .map(|u| u.id)
+            .map(|u| (u.id, u.token_epoch, u.email))
             .collect()
     };
 
@@ -120,9 +123,12 @@ pub(crate) async fn finish_many(
             last_sign_in_at: Set(Some(signed_in_at)),
             ..Default::default()
         }))
+        // An existing account is stamped (and returned) only if active: a deactivated one
+        // is left untouched and comes back missing.
         .on_conflict(
             OnConflict::column(user::Column::Email)
                 .update_column(user::Column::LastSignInAt)
+                .action_and_where(Expr::col((user::Entity, user::Column::Status)).eq(user::ACTIVE))
                 .to_owned(),
         )
         .exec_with_returning(txn)
@@ -137,12 +143,15 @@ pub(crate) async fn finish_many(
         .map(|checked| {
             let (item, address) = checked?;
             let user = match item.user {
-                Some(user) if still_valid.contains(&user.id) => user,
+                Some(user)
+                    if still_valid.contains(&(user.id, user.token_epoch, user.email.clone())) =>
+                {
+                    user
+                }
                 Some(_) => return Err(Rejection::BadSignature),
                 None => match accounts.get(address.as_str()) {
                     Some(user) if user.status == user::ACTIVE => user.clone(),
-                    Some(_) => return Err(Rejection::InactiveSubject),
-                    None => return Err(Rejection::UnknownSubject),
+                    _ => return Err(Rejection::InactiveSubject),
                 },
             };
             Ok(Finished {
@@ -154,4 +163,87 @@ pub(crate) async fn finish_many(
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use migrations::test_database;
+    use sea_orm::{ActiveModelTrait as _, TransactionTrait as _};
+
+    use super::*;
+    use crate::services::accounts;
+    use crate::services::sign_in_requests::Pending;
+
+    async fn request(
+        db: &impl ConnectionTrait,
+        email: &str,
+        now: SystemTime,
+    ) -> sign_in_request::Model {
+        let pending = Pending {
+            handle_hash: format!("{email}{:?}", std::time::Instant::now()),
+            email: email.to_owned(),
+            valid_address: true,
+            client_ip: "192.0.2.1".into(),
+            user_agent: String::new(),
+            next: None,
+            now,
+        };
+        pending.row(true, Duration::from_secs(900)).insert(db).await.unwrap()
+    }
+
+    fn item(request: sign_in_request::Model, user: Option<user::Model>) -> Finishing {
+        Finishing { request, user, replaces: None }
+    }
+
+    /// Two links of one account in one batch, checked either side of an epoch bump: only
+    /// the one checked against the current epoch signs in.
+    #[tokio::test]
+    async fn each_link_answers_for_its_own_revocation_material() {
+        let database = test_database::sqlite().await.unwrap();
+        let db = &database.db;
+        let now = SystemTime::now();
+        let alice = EmailAddress::parse("alice@example.com").unwrap();
+        let before = accounts::create(db, &alice).await.unwrap();
+        let (first, second) = (
+            request(db, "alice@example.com", now).await,
+            request(db, "alice@example.com", now).await,
+        );
+        user::Entity::update_many()
+            .col_expr(user::Column::TokenEpoch, Expr::value(1))
+            .exec(db)
+            .await
+            .unwrap();
+        let after = user::Entity::find_by_id(before.id).one(db).await.unwrap();
+
+        let txn = db.begin().await.unwrap();
+        let items = vec![item(first, Some(before)), item(second, after)];
+        let answers = finish_many(&txn, items, now).await.unwrap();
+        assert!(matches!(answers[0], Err(Rejection::BadSignature)));
+        assert!(matches!(&answers[1], Ok(finished) if finished.token_epoch == 1));
+    }
+
+    /// A first sign-in for an address whose account appeared meanwhile, deactivated, is
+    /// refused and leaves that account as it was.
+    #[tokio::test]
+    async fn a_deactivated_account_is_neither_signed_in_nor_stamped() {
+        let database = test_database::sqlite().await.unwrap();
+        let db = &database.db;
+        let now = SystemTime::now();
+        let bob = EmailAddress::parse("bob@example.com").unwrap();
+        let pending = request(db, "bob@example.com", now).await;
+        let account = accounts::create(db, &bob).await.unwrap();
+        user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(user::DEACTIVATED))
+            .exec(db)
+            .await
+            .unwrap();
+
+        let txn = db.begin().await.unwrap();
+        let answers = finish_many(&txn, vec![item(pending, None)], now).await.unwrap();
+        assert!(matches!(answers[..], [Err(Rejection::InactiveSubject)]));
+        let account = user::Entity::find_by_id(account.id).one(&txn).await.unwrap().unwrap();
+        assert_eq!(account.last_sign_in_at, None);
+    }
 }

@@ -57,8 +57,8 @@ pub struct Written {
     pub id: Option<i64>,
 }
 
-/// The rules requests are written under.
-pub(crate) struct RequestRules {
+/// The sign-in rules the writer applies: the settings, and how long a link lives.
+pub(crate) struct SignInRules {
     pub settings: Arc<SignInSettings>,
     pub login_max_age: Duration,
 }
@@ -114,7 +114,7 @@ async fn recent_counts(
 /// limits; answers each, in order.
 pub(crate) async fn write(
     txn: &DatabaseTransaction,
-    rules: &RequestRules,
+    rules: &SignInRules,
     batch: Vec<Pending>,
 ) -> Result<Vec<Written>, DbErr> {
     if batch.is_empty() {

@@ -20,7 +20,7 @@ use crate::services::batcher::{Batch, Batcher, Placement};
 use crate::services::link_redemption::{self, Spend};
 use crate::services::session_store;
 use crate::services::sign_in::{Outcome, SignedIn};
-use crate::services::sign_in_requests::{self, Pending, RequestRules, Written};
+use crate::services::sign_in_requests::{self, Pending, SignInRules, Written};
 
 /// A write the writer takes.
 pub enum Job {
@@ -28,7 +28,7 @@ pub enum Job {
     SignInRequest(Pending),
     /// Spend a checked sign-in link and sign its holder in.
     SpendLink(Box<Spend>),
-    /// Insert a new session (fails if its id is taken).
+    /// Insert a new session (answers false if its id is taken).
     NewSession(session::Model),
 }
 
@@ -45,16 +45,16 @@ pub type Writer = Batcher<Writes>;
 /// Starts the writer, writing through `write`.
 pub(crate) fn start(
     write: DatabaseConnection,
-    requests: RequestRules,
+    rules: SignInRules,
     mail_queued: Arc<Notify>,
     placement: Placement,
 ) -> Writer {
-    Batcher::start(Writes { write, requests, mail_queued }, placement)
+    Batcher::start(Writes { write, rules, mail_queued }, placement)
 }
 
 pub struct Writes {
     write: DatabaseConnection,
-    requests: RequestRules,
+    rules: SignInRules,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     mail_queued: Arc<Notify>,
 }
@@ -90,8 +90,8 @@ impl Batch for Writes {
             ..TransactionOptions::default()
         };
         let txn = self.write.begin_with_options(options).await?;
-        let requests = sign_in_requests::write(&txn, &self.requests, requests).await?;
-        let idle = self.requests.settings.session_idle;
+        let requests = sign_in_requests::write(&txn, &self.rules, requests).await?;
+        let idle = self.rules.settings.session_idle;
         let spends = link_redemption::spend(&txn, spends, idle).await?;
         let sessions = session_store::insert_new(&txn, sessions).await?;
         txn.commit().await?;

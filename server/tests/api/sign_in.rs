@@ -302,6 +302,56 @@ async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     browser
 }
 
+/// The value of the session cookie a response sets, if it sets exactly one.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    let set: Vec<String> = set_cookies(response)
+        .into_iter()
+        .filter_map(|c| c.strip_prefix("latchkey_session=").map(str::to_owned))
+        .collect();
+    let [cookie] = &set[..] else { panic!("session cookies set: {set:?}") };
+    assert!(!cookie.contains("Max-Age=0"), "a removal, not a session: {cookie}");
+    cookie.split(';').next().map(str::to_owned)
+}
+
+/// Signing in never keeps the id the browser held, whether it was a live session or one
+/// planted by someone else, and sends only the new session's cookie.
+#[tokio::test]
+async fn signing_in_replaces_the_browsers_session() {
+    let app = spawn_app_with(&[]).await;
+    let browser = app.browser();
+    ask(&app, &browser, "fay@example.com", None).await;
+    let first = first_eml(&app).await;
+    let old = session_cookie(&redeem(&app, &browser, first.token()).await).unwrap();
+
+    // Signed in already, the same browser signs in again.
+    std::fs::remove_dir_all(app.data_dir.path().join("mail")).unwrap();
+    ask(&app, &browser, "fay@example.com", None).await;
+    let second = first_eml(&app).await;
+    let new = session_cookie(&redeem(&app, &browser, second.token()).await).unwrap();
+    assert_ne!(new, old);
+    assert_eq!(page(&browser, &app.url("/dashboard")).await.0, StatusCode::OK);
+    let stale = app.browser();
+    let with_old =
+        stale.get(app.url("/dashboard")).header("cookie", format!("latchkey_session={old}"));
+    assert!(with_old.send().await.unwrap().status().is_redirection(), "the old id is dead");
+
+    // An id the server never issued (planted): replaced too, with no removal cookie after.
+    std::fs::remove_dir_all(app.data_dir.path().join("mail")).unwrap();
+    let victim = app.browser();
+    ask(&app, &victim, "fay@example.com", None).await;
+    let third = first_eml(&app).await;
+    let planted = "latchkey_session=AAAAAAAAAAAAAAAAAAAAAA";
+    let response = victim
+        .post(app.url("/api/sign-in/link"))
+        .header("cookie", planted)
+        .form(&[("token", third.token())])
+        .send()
+        .await
+        .unwrap();
+    let issued = session_cookie(&response).unwrap();
+    assert_ne!(format!("latchkey_session={issued}"), planted);
+}
+
 #[tokio::test]
 async fn sign_out_ends_the_session() {
     let app = spawn_app_with(&[]).await;
