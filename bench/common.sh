@@ -61,6 +61,30 @@ run() {
   errors="$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd ';' || true)"
   extra="$(grep -E "^signed in:" <<<"$out" || true)"
   printf '%-40s %10s req/s   p50 %8s   p99 %8s   %s %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-no errors}" "$extra"
+  printf '%s|%s|%s\n' "$name" "$rps" "$p99" >>"$data/results"
+}
+
+# medians: per scenario (in the order first run), the median req/s and p99 of its runs.
+medians() {
+  echo "medians of $(awk -F'|' 'NR == 1 {first = $1} $1 == first {n++} END {print n}' "$data/results") runs:"
+  awk -F'|' '
+    function ms(t) {  # wrk latency text (850.00us, 15.00ms, 1.02s) in milliseconds
+      if (t ~ /us$/) return t / 1000; if (t ~ /ms$/) return t + 0; if (t ~ /s$/) return t * 1000
+      return t + 0
+    }
+    !($1 in count) { order[++names] = $1 }
+    { count[$1]++; rps[$1, count[$1]] = $2; p99[$1, count[$1]] = ms($3) }
+    END {
+      for (i = 1; i <= names; i++) {
+        name = order[i]; n = count[name]
+        printf "%-40s %10.2f req/s   p99 %7.2fms   (of %d)\n", name, median(rps, name, n), median(p99, name, n), n
+      }
+    }
+    function median(values, name, n,   sorted, j, k, t) {
+      for (j = 1; j <= n; j++) sorted[j] = values[name, j]
+      for (j = 1; j <= n; j++) for (k = j + 1; k <= n; k++) if (sorted[k] < sorted[j]) { t = sorted[j]; sorted[j] = sorted[k]; sorted[k] = t }
+      return n % 2 ? sorted[(n + 1) / 2] : (sorted[n / 2] + sorted[n / 2 + 1]) / 2
+    }' "$data/results"
 }
 
 header() {

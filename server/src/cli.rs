@@ -36,12 +36,13 @@ pub enum LinkCommand {
     /// Print a sign-in link for EMAIL (single-use, expiring like an emailed one). The
     /// account is created when the link is used, if it does not exist yet.
     Login {
-        #[arg(long)]
-        email: String,
+        /// The address to sign in; repeat the flag for several (links in that order).
+        #[arg(long = "email", value_name = "EMAIL", required = true)]
+        emails: Vec<String>,
         /// Same-origin path to land on after signing in.
         #[arg(long)]
         next: Option<String>,
-        /// How many links to print, one per line (for load tests).
+        /// How many links to print per address, one per line (for load tests).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         count: u32,
     },
@@ -49,6 +50,9 @@ pub enum LinkCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Create an account for EMAIL (normalised: trimmed and lower-cased).
-    Add { email: String },
+    /// Create an account for each EMAIL (normalised: trimmed and lower-cased).
+    Add {
+        #[arg(value_name = "EMAIL", required = true)]
+        emails: Vec<String>,
+    },
 }

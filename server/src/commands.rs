@@ -32,9 +32,9 @@ impl Failure {
 pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
     match command {
         Command::Serve => serve(config).await,
-        Command::User { command: UserCommand::Add { email } } => add_user(config, &email).await,
-        Command::Link { command: LinkCommand::Login { email, next, count } } => {
-            login_links(config, &email, next.as_deref(), count).await
+        Command::User { command: UserCommand::Add { emails } } => add_users(config, &emails).await,
+        Command::Link { command: LinkCommand::Login { emails, next, count } } => {
+            login_links(config, &emails, next.as_deref(), count).await
         }
     }
 }
@@ -66,13 +66,16 @@ fn parse_email(email: &str) -> Result<EmailAddress, Failure> {
     EmailAddress::parse(email).map_err(|e| Failure::usage(format!("invalid email {email:?}: {e}")))
 }
 
-async fn add_user(config: Config, email: &str) -> Result<(), Failure> {
-    let email = parse_email(email)?;
+/// Creates the accounts in order; every address is checked before any is created.
+async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
+    let emails = emails.iter().map(|e| parse_email(e)).collect::<Result<Vec<_>, _>>()?;
     let db = database::connect_and_migrate(&config.database).await.map_err(|e| {
         Failure::usage(format!("cannot open the database (LATCHKEY_DATABASE_URL): {e}"))
     })?;
-    let user = accounts::create(&db.write, &email).await.map_err(Failure::runtime)?;
-    println!("created user {} <{}>", user.id, user.email);
+    for email in emails {
+        let user = accounts::create(&db.write, &email).await.map_err(Failure::runtime)?;
+        println!("created user {} <{}>", user.id, user.email);
+    }
     Ok(())
 }
 
@@ -80,11 +83,11 @@ async fn add_user(config: Config, email: &str) -> Result<(), Failure> {
 /// secret as the server, so run it with the server's settings.
 async fn login_links(
     config: Config,
-    email: &str,
+    emails: &[String],
     next: Option<&str>,
     count: u32,
 ) -> Result<(), Failure> {
-    let email = parse_email(email)?;
+    let emails = emails.iter().map(|e| parse_email(e)).collect::<Result<Vec<_>, _>>()?;
     let next = next
         .map(|raw| {
             NextPath::parse(raw).ok_or_else(|| {
@@ -96,11 +99,13 @@ async fn login_links(
         .transpose()?;
     let services = startup::services(&config).await.map_err(Failure::usage)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for _ in 0..count {
-        let link = sign_in::issue_link(&services, &email, next.as_ref(), SystemTime::now())
-            .await
-            .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
-        writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
+    for email in &emails {
+        for _ in 0..count {
+            let link = sign_in::issue_link(&services, email, next.as_ref(), SystemTime::now())
+                .await
+                .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
+            writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
+        }
     }
     out.flush().map_err(|e| Failure::runtime(format!("cannot print: {e}")))
 }

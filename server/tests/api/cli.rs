@@ -28,16 +28,26 @@ fn user_add_creates_one_account_per_address() {
     let stderr = text(&again.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("already exists"), "{stderr}");
+
+    let several = latchkey(&data_dir, &["user", "add", "bo@example.com", "cy@example.com"]);
+    assert!(several.status.success(), "{}", text(&several.stderr));
+    let stdout = text(&several.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.len() == 2 && lines[0].ends_with("<bo@example.com>"), "{stdout}");
+    assert!(lines[1].ends_with("<cy@example.com>"), "{stdout}");
 }
 
 #[test]
 fn user_add_refuses_a_malformed_address_in_one_line() {
     let data_dir = tempfile::tempdir().unwrap();
-    let output = latchkey(&data_dir, &["user", "add", "not-an-address"]);
+    // One bad address among several: nothing is created.
+    let output = latchkey(&data_dir, &["user", "add", "ok@example.com", "not-an-address"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("invalid email"), "{stderr}");
+    let retried = latchkey(&data_dir, &["user", "add", "ok@example.com"]);
+    assert_eq!(text(&retried.stdout).trim(), "created user 1 <ok@example.com>");
 }
 
 #[tokio::test]
@@ -50,6 +60,8 @@ async fn link_login_prints_links_the_server_accepts() {
             "login",
             "--email",
             "Gina@Example.com",
+            "--email",
+            "hal@example.com",
             "--next",
             "/dashboard?from=cli",
             "--count",
@@ -59,7 +71,7 @@ async fn link_login_prints_links_the_server_accepts() {
     assert!(printed.status.success(), "{}", text(&printed.stderr));
     let stdout = text(&printed.stdout);
     let links: Vec<&str> = stdout.lines().collect();
-    assert_eq!(links.len(), 2, "{stdout}");
+    assert_eq!(links.len(), 4, "two per address: {stdout}");
     assert_ne!(links[0], links[1]);
     let prefix = "http://127.0.0.1:3000/signin/link?token=";
     assert!(links.iter().all(|l| l.starts_with(prefix)), "{stdout}");
