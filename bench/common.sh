@@ -40,6 +40,20 @@ latchkey() {
   "$latchkey_bin" "$@"
 }
 
+# fresh_database NAME: from now on, the server and the admin commands use a new, empty
+# database (and secret) under $data/NAME.
+fresh_database() {
+  mkdir -p "$data/$1"
+  export LATCHKEY_DATABASE_URL="sqlite://$data/$1/latchkey.db"
+  export LATCHKEY_SECRET_FILE="$data/$1/secret.key"
+}
+
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
 start_server() {
   "$latchkey_bin" &
   server_pid=$!

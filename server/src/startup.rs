@@ -72,6 +72,9 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
     );
     let db =
         database::connect_and_migrate(&config.database).await.map_err(StartupError::Database)?;
+    // Every process that writes keeps the log in check, the admin commands included (one
+    // `latchkey link login --count` can write hundreds of thousands of rows).
+    tokio::spawn(workers::wal_checkpoint::run(db.read.clone()));
     let login = config
         .purposes
         .iter()
@@ -132,7 +135,6 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(workers::purge::run(self.services.clone(), self.sessions));
-        let checkpoint = tokio::spawn(workers::wal_checkpoint::run(self.services.db.read.clone()));
         let mail = match self.mailer {
             Some(mailer) => tokio::spawn(workers::mail_delivery::run(self.services, mailer)),
             None => {
@@ -150,7 +152,6 @@ impl Application {
         // instance (or the next start) sends it: nothing is lost, at worst sent twice.
         mail.abort();
         purge.abort();
-        checkpoint.abort();
         served
     }
 }
