@@ -62,13 +62,20 @@ async fn serve(config: Config) -> Result<(), Failure> {
     app.run_until_stopped().await.map_err(|e| Failure::runtime(format!("server error: {e}")))
 }
 
-fn parse_email(email: &str) -> Result<EmailAddress, Failure> {
-    EmailAddress::parse(email).map_err(|e| Failure::usage(format!("invalid email {email:?}: {e}")))
+/// Every address, or the first that does not parse: commands check all before acting.
+fn parse_emails(emails: &[String]) -> Result<Vec<EmailAddress>, Failure> {
+    emails
+        .iter()
+        .map(|email| {
+            EmailAddress::parse(email)
+                .map_err(|e| Failure::usage(format!("invalid email {email:?}: {e}")))
+        })
+        .collect()
 }
 
 /// Creates the accounts in order; every address is checked before any is created.
 async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
-    let emails = emails.iter().map(|e| parse_email(e)).collect::<Result<Vec<_>, _>>()?;
+    let emails = parse_emails(emails)?;
     let db = database::connect_and_migrate(&config.database).await.map_err(|e| {
         Failure::usage(format!("cannot open the database (LATCHKEY_DATABASE_URL): {e}"))
     })?;
@@ -87,7 +94,7 @@ async fn login_links(
     next: Option<&str>,
     count: u32,
 ) -> Result<(), Failure> {
-    let emails = emails.iter().map(|e| parse_email(e)).collect::<Result<Vec<_>, _>>()?;
+    let emails = parse_emails(emails)?;
     let next = next
         .map(|raw| {
             NextPath::parse(raw).ok_or_else(|| {
