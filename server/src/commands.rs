@@ -10,7 +10,7 @@ use leptos::prelude::LeptosOptions;
 use crate::cli::{Command, LinkCommand, UserCommand};
 use crate::config::Config;
 use crate::database;
-use crate::startup::{self, Application};
+use crate::startup::{self, Application, StartupError};
 
 /// A command's failure: one line for the operator, and the exit status that goes with it.
 pub struct Failure {
@@ -76,9 +76,9 @@ fn parse_emails(emails: &[String]) -> Result<Vec<EmailAddress>, Failure> {
 /// Creates the accounts in order; every address is checked before any is created.
 async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
     let emails = parse_emails(emails)?;
-    let db = database::connect_and_migrate(&config.database).await.map_err(|e| {
-        Failure::usage(format!("cannot open the database (LATCHKEY_DATABASE_URL): {e}"))
-    })?;
+    let db = database::connect_and_migrate(&config.database)
+        .await
+        .map_err(|e| Failure::usage(StartupError::Database(e)))?;
     for email in emails {
         let user = accounts::create(&db.write, &email).await.map_err(Failure::runtime)?;
         println!("created user {} <{}>", user.id, user.email);
