@@ -1,6 +1,7 @@
 //! Builds the application from its configuration: database, key ring, router, listener.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use app::services::session_auth;
 use app::services::session_store::SeaOrmSessionStore;
@@ -9,7 +10,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
 use leptos::prelude::{LeptosOptions, provide_context};
-use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -157,7 +158,7 @@ impl Application {
 }
 
 fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = app_routes();
     let shell_options = state.leptos_options.clone();
     let services = state.services.clone();
     // The same cookie as `session_auth::cookie`, which signing in sends: keep them alike.
@@ -189,6 +190,15 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         .layer(axum::middleware::from_fn_with_state(allowed_origin, csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(headers::set_defaults))
         .with_state(state)
+}
+
+/// The app's routes, listed once per process. Listing them renders the app with resource
+/// loading switched off by a process-wide flag, so a page that another instance in this
+/// process (a test, or a second listener) renders meanwhile would wait forever for its data
+/// (leptos-rs/leptos#4773). Once, before any instance serves, nothing can be rendering.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
 async fn shutdown_signal() {

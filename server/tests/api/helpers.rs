@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser as _;
 use migrations::test_database::{self, TestDatabase};
@@ -13,6 +14,9 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     _database: Option<TestDatabase>,
 }
+
+/// A response that never ends fails its test, rather than stalling the whole run.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the test browsers say they are (the email names it: "Firefox on Linux").
 pub const USER_AGENT: &str =
@@ -33,6 +37,7 @@ impl TestApp {
             .user_agent(USER_AGENT)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap()
     }
@@ -68,8 +73,11 @@ pub async fn start(
         .expect("the app builds");
     let address = format!("http://{}", app.local_addr().unwrap());
     tokio::spawn(app.run_until_stopped());
-    let client =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap();
     TestApp { address, client, data_dir, _database: database }
 }
 

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -37,4 +39,31 @@ async fn unknown_paths_are_a_real_404() {
     let response = app.client.get(app.url("/no-such-page")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
+}
+
+/// Instances in one process (as in these tests) must not stall each other: listing an app's
+/// routes switches Leptos's resource loading off process-wide (leptos-rs/leptos#4773), and a
+/// page whose data began loading meanwhile never finished.
+#[tokio::test]
+async fn pages_with_data_render_while_another_instance_starts() {
+    let app = spawn_app().await;
+    let starting = std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let mut others = Vec::new();
+        for _ in 0..20 {
+            others.push(runtime.block_on(spawn_app()));
+        }
+        // Stop them before their folders go.
+        drop(runtime);
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() || rendered == 0 {
+        // This page always loads its data (here: no link cookie, so the link is dead).
+        let page = async { app.client.get(app.url("/signin/continue")).send().await?.text().await };
+        let body = tokio::time::timeout(Duration::from_secs(10), page).await;
+        let body = body.expect("the page never finished").unwrap();
+        assert!(body.contains("This link no longer works"), "{body}");
+        rendered += 1;
+    }
+    starting.join().unwrap();
 }
