@@ -194,8 +194,8 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
 
 /// The app's routes, listed once per process. Listing them renders the app with resource
 /// loading switched off by a process-wide flag, so a page that another instance in this
-/// process (a test, or a second listener) renders meanwhile would wait forever for its data
-/// (leptos-rs/leptos#4773). Once, before any instance serves, nothing can be rendering.
+/// process (the integration tests run many) renders meanwhile would wait forever for its
+/// data (leptos-rs/leptos#4773). Once, before any instance serves, nothing can be rendering.
 fn app_routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
