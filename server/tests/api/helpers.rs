@@ -27,24 +27,22 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// A new browser: its own cookie jar, redirects not followed (tests check them).
+    /// A new browser: its own cookie jar.
     pub fn browser(&self) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
         // A plain form post, as without JavaScript: server functions answer with redirects.
         headers.insert("accept", "text/html".parse().unwrap());
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .unwrap()
+        client().cookie_store(true).user_agent(USER_AGENT).default_headers(headers).build().unwrap()
     }
 
     pub fn secret_file(&self) -> PathBuf {
         self.data_dir.path().join("secret.key")
     }
+}
+
+/// What every test client shares: redirects not followed (tests check them), and a limit.
+fn client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(REQUEST_TIMEOUT)
 }
 
 /// Settings for a test instance: port 0, files in a temporary folder, plus `extra` flags.
@@ -73,11 +71,7 @@ pub async fn start(
         .expect("the app builds");
     let address = format!("http://{}", app.local_addr().unwrap());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .unwrap();
+    let client = client().build().unwrap();
     TestApp { address, client, data_dir, _database: database }
 }
 
