@@ -71,7 +71,7 @@ pub fn send_cookie(cookie: Option<http::HeaderValue>) {
 
 /// Gives the browser the session that signing in just started.
 pub fn send_session_cookie(signed_in: &SignedIn, services: &Services) {
-    send_cookie(crate::services::session_auth::cookie(&signed_in.session_id, &services.sign_in));
+    send_cookie(crate::services::sessions::cookie(&signed_in.session_id, &services.settings));
 }
 
 /// Redirects the browser: a 302 for a plain form post, a client-side navigation otherwise.

@@ -1,20 +1,23 @@
 //! Domain services (server only): the one place pages' server functions and the server's
 //! handlers reach the database through.
+//!
+//! One module per feature, each with a facade whose public functions are the only way in;
+//! their steps are private to them. Features depend downwards only: `sign_in` starts
+//! sessions and reads accounts, `sessions` reads accounts, and nothing depends on
+//! `context`, which assembles them all.
 
 pub mod accounts;
 pub mod batcher;
-pub mod code_hashing;
 mod context;
 mod db;
-pub mod link_redemption;
 pub mod outbox;
-pub mod session_auth;
-pub mod session_store;
+mod scopes;
+pub mod sessions;
+mod settings;
 pub mod sign_in;
-mod sign_in_finish;
-pub mod sign_in_requests;
 pub mod time;
-pub mod writer;
 
-pub use context::{Services, SignInSettings};
+pub use context::Services;
 pub use db::Db;
+pub use scopes::{Purposes, Scopes};
+pub use settings::SignInSettings;

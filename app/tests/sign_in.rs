@@ -1,35 +1,19 @@
 //! The sign-in rules, at the service level, on SQLite and (when configured) PostgreSQL.
 //! Time is passed in, so expiry and rate windows are tested without sleeping.
 
+#[macro_use]
+mod support;
+
 use std::time::{Duration, SystemTime};
 
 use app::domain::{EmailAddress, SignInCode};
 use app::entities::{outbox_message, sign_in_request, user};
-use app::services::code_hashing::CodeHasher;
 use app::services::sign_in::{self, CodeOutcome, Origin, Outcome};
-use app::services::{Db, Services, SignInSettings, outbox};
-use migrations::test_database::{self, TestDatabase};
+use app::services::{Services, outbox};
+use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
-use tokens::{KeyRing, Rejection, Secret, purpose};
-
-fn services(database: &TestDatabase) -> Services {
-    let settings = SignInSettings {
-        base_url: "https://latchkey.test".into(),
-        secure_cookies: true,
-        per_email: 5,
-        per_ip: 60,
-        rate_window: Duration::from_secs(15 * 60),
-        session_idle: Duration::from_secs(3600),
-        session_absolute: Duration::from_secs(86400),
-    };
-    Services::new(
-        Db::single(database.db.clone()),
-        tokens::Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN),
-        settings,
-        // The cheapest valid parameters: these tests are about the rules, not the cost.
-        CodeHasher::new(8, 1, 1).unwrap(),
-    )
-}
+use support::services;
+use tokens::Rejection;
 
 fn origin(ip: &str) -> Origin<'static> {
     Origin {
@@ -56,16 +40,22 @@ async fn queued(services: &Services) -> Vec<outbox_message::Model> {
 async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
-    let asked =
-        sign_in::request(&s, " New@Example.com ", Some("/reports/7"), &origin("192.0.2.1"), now)
-            .await
-            .unwrap();
+    let asked = sign_in::request(
+        &s.sign_in,
+        " New@Example.com ",
+        Some("/reports/7"),
+        &origin("192.0.2.1"),
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(asked.outcome, Outcome::Queued);
     let messages = queued(&s).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].recipient, "new@example.com");
 
-    let mail = sign_in::prepare_mail(&s, messages[0].reference_id, now).await.unwrap().unwrap();
+    let mail =
+        sign_in::prepare_mail(&s.sign_in, messages[0].reference_id, now).await.unwrap().unwrap();
     assert_eq!(mail.to, "new@example.com");
     assert_eq!(
         mail.expires_at.duration_since(mail.requested_at).unwrap(),
@@ -76,13 +66,13 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     // Looking does not spend, however often.
     for _ in 0..3 {
         assert_eq!(
-            sign_in::check_link(&s, &token, now).await.unwrap(),
+            sign_in::check_link(&s.sign_in, &token, now).await.unwrap(),
             Ok("n•••@example.com".into())
         );
     }
     assert_eq!(user::Entity::find().count(&s.db.read).await.unwrap(), 0);
 
-    let signed_in = sign_in::redeem_link(&s, &token, None, now).await.unwrap().unwrap();
+    let signed_in = sign_in::redeem_link(&s.sign_in, &token, None, now).await.unwrap().unwrap();
     assert_eq!(signed_in.email, "new@example.com");
     assert_eq!(signed_in.next, "/reports/7");
     let account =
@@ -90,13 +80,16 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     assert!(account.last_sign_in_at.is_some());
 
     assert_eq!(
-        sign_in::redeem_link(&s, &token, None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, &token, None, now).await.unwrap(),
         Err(Rejection::AlreadyUsed)
     );
-    assert_eq!(sign_in::check_link(&s, &token, now).await.unwrap(), Err(Rejection::AlreadyUsed));
+    assert_eq!(
+        sign_in::check_link(&s.sign_in, &token, now).await.unwrap(),
+        Err(Rejection::AlreadyUsed)
+    );
     // The code of a consumed request is dead too.
     assert_eq!(
-        sign_in::verify_code(&s, &asked.handle, &mail.code, None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &asked.handle, &mail.code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
 }
@@ -107,11 +100,11 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
     let alice = EmailAddress::parse("alice@example.com").unwrap();
     let existing = app::services::accounts::create(&s.db.write, &alice).await.unwrap();
 
-    let link = sign_in::issue_link(&s, &alice, None, now).await.unwrap();
+    let link = sign_in::issue_link(&s.sign_in, &alice, None, now).await.unwrap();
     let token = token_of(&link).to_owned();
     let later = now + Duration::from_secs(900);
     assert_eq!(
-        sign_in::redeem_link(&s, &token, None, later).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, &token, None, later).await.unwrap(),
         Err(Rejection::Expired)
     );
 
@@ -119,9 +112,9 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
     let last = tampered.len() - 1;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert!(sign_in::redeem_link(&s, &tampered, None, now).await.unwrap().is_err());
+    assert!(sign_in::redeem_link(&s.sign_in, &tampered, None, now).await.unwrap().is_err());
     assert_eq!(
-        sign_in::redeem_link(&s, "not a token", None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, "not a token", None, now).await.unwrap(),
         Err(Rejection::Malformed)
     );
 
@@ -133,13 +126,14 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
         .await
         .unwrap();
     assert_eq!(
-        sign_in::redeem_link(&s, &token, None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, &token, None, now).await.unwrap(),
         Err(Rejection::BadSignature)
     );
 
     // A fresh link for the existing account signs into it; next defaults to the dashboard.
-    let link = sign_in::issue_link(&s, &alice, None, now).await.unwrap();
-    let signed_in = sign_in::redeem_link(&s, token_of(&link), None, now).await.unwrap().unwrap();
+    let link = sign_in::issue_link(&s.sign_in, &alice, None, now).await.unwrap();
+    let signed_in =
+        sign_in::redeem_link(&s.sign_in, token_of(&link), None, now).await.unwrap().unwrap();
     assert_eq!((signed_in.user_id, signed_in.token_epoch), (existing.id, 1));
     assert_eq!(signed_in.next, "/dashboard");
 }
@@ -148,53 +142,63 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
 async fn codes_allow_five_wrong_tries(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
-    let first =
-        sign_in::request(&s, "carol@example.com", None, &origin("192.0.2.2"), now).await.unwrap();
-    let second =
-        sign_in::request(&s, "carol@example.com", None, &origin("192.0.2.2"), now).await.unwrap();
+    let first = sign_in::request(&s.sign_in, "carol@example.com", None, &origin("192.0.2.2"), now)
+        .await
+        .unwrap();
+    let second = sign_in::request(&s.sign_in, "carol@example.com", None, &origin("192.0.2.2"), now)
+        .await
+        .unwrap();
     let messages = queued(&s).await;
-    let mail_1 = sign_in::prepare_mail(&s, messages[0].reference_id, now).await.unwrap().unwrap();
-    let mail_2 = sign_in::prepare_mail(&s, messages[1].reference_id, now).await.unwrap().unwrap();
+    let mail_1 =
+        sign_in::prepare_mail(&s.sign_in, messages[0].reference_id, now).await.unwrap().unwrap();
+    let mail_2 =
+        sign_in::prepare_mail(&s.sign_in, messages[1].reference_id, now).await.unwrap().unwrap();
 
     for left in (1..=4).rev() {
         assert_eq!(
-            sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), None, now).await.unwrap(),
+            sign_in::verify_code(&s.sign_in, &first.handle, &wrong(&mail_1.code), None, now)
+                .await
+                .unwrap(),
             CodeOutcome::Wrong { attempts_left: left }
         );
     }
     assert_eq!(
-        sign_in::verify_code(&s, &first.handle, &wrong(&mail_1.code), None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &first.handle, &wrong(&mail_1.code), None, now)
+            .await
+            .unwrap(),
         CodeOutcome::Dead
     );
     // Dead means dead, even for the right code now.
     assert_eq!(
-        sign_in::verify_code(&s, &first.handle, &mail_1.code, None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &first.handle, &mail_1.code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
     // A code belongs to its own request only.
     assert!(matches!(
-        sign_in::verify_code(&s, &second.handle, &mail_1.code, None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &second.handle, &mail_1.code, None, now).await.unwrap(),
         CodeOutcome::Wrong { .. }
     ));
     // Expired requests refuse their code.
     let expired = now + Duration::from_secs(900);
     assert_eq!(
-        sign_in::verify_code(&s, &second.handle, &mail_2.code, None, expired).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &second.handle, &mail_2.code, None, expired)
+            .await
+            .unwrap(),
         CodeOutcome::Dead
     );
     let CodeOutcome::SignedIn(signed_in) =
-        sign_in::verify_code(&s, &second.handle, &mail_2.code, None, now).await.unwrap()
+        sign_in::verify_code(&s.sign_in, &second.handle, &mail_2.code, None, now).await.unwrap()
     else {
         panic!("the right code signs in");
     };
     assert_eq!(signed_in.email, "carol@example.com");
     // …and consumes the request, so its link is spent as well.
     assert_eq!(
-        sign_in::redeem_link(&s, token_of(&mail_2.link), None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, token_of(&mail_2.link), None, now).await.unwrap(),
         Err(Rejection::AlreadyUsed)
     );
     assert_eq!(
-        sign_in::verify_code(&s, "unknown handle", &mail_2.code, None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, "unknown handle", &mail_2.code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
 
@@ -215,28 +219,37 @@ async fn code_tries_are_capped_per_address(database: TestDatabase) {
     let mut mails = Vec::new();
     let mut handles = Vec::new();
     for _ in 0..3 {
-        let asked = sign_in::request(&s, "hank@example.com", None, &origin("192.0.2.9"), now)
-            .await
-            .unwrap();
+        let asked =
+            sign_in::request(&s.sign_in, "hank@example.com", None, &origin("192.0.2.9"), now)
+                .await
+                .unwrap();
         handles.push(asked.handle);
     }
     for message in queued(&s).await {
-        mails.push(sign_in::prepare_mail(&s, message.reference_id, now).await.unwrap().unwrap());
+        mails.push(
+            sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap().unwrap(),
+        );
     }
     for (handle, mail) in handles.iter().zip(&mails).take(2) {
         for _ in 0..5 {
-            let outcome =
-                sign_in::verify_code(&s, handle, &wrong(&mail.code), None, now).await.unwrap();
+            let outcome = sign_in::verify_code(&s.sign_in, handle, &wrong(&mail.code), None, now)
+                .await
+                .unwrap();
             assert!(matches!(outcome, CodeOutcome::Wrong { .. } | CodeOutcome::Dead));
         }
     }
     // The third request's right code comes after ten tries on the address: refused.
     assert_eq!(
-        sign_in::verify_code(&s, &handles[2], &mails[2].code, None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &handles[2], &mails[2].code, None, now).await.unwrap(),
         CodeOutcome::Dead
     );
     // Its link still works: the cap is on guessing, not on signing in.
-    assert!(sign_in::redeem_link(&s, token_of(&mails[2].link), None, now).await.unwrap().is_ok());
+    assert!(
+        sign_in::redeem_link(&s.sign_in, token_of(&mails[2].link), None, now)
+            .await
+            .unwrap()
+            .is_ok()
+    );
 }
 
 /// Five emails per address and sixty requests per IP in any 15 minutes; beyond, the same
@@ -248,7 +261,7 @@ async fn rate_limits_hold_per_address_and_per_ip(database: TestDatabase) {
     for i in 0..7 {
         let ip = format!("198.51.100.{i}");
         outcomes.push(
-            sign_in::request(&s, "dave@example.com", None, &origin(&ip), now)
+            sign_in::request(&s.sign_in, "dave@example.com", None, &origin(&ip), now)
                 .await
                 .unwrap()
                 .outcome,
@@ -258,32 +271,41 @@ async fn rate_limits_hold_per_address_and_per_ip(database: TestDatabase) {
     assert_eq!(outcomes[5..], [Outcome::OverAddressLimit; 2]);
     assert_eq!(queued(&s).await.len(), 5);
     let later = now + Duration::from_secs(15 * 60 + 1);
-    let again = sign_in::request(&s, "dave@example.com", None, &origin("198.51.100.9"), later)
-        .await
-        .unwrap();
+    let again =
+        sign_in::request(&s.sign_in, "dave@example.com", None, &origin("198.51.100.9"), later)
+            .await
+            .unwrap();
     assert_eq!(again.outcome, Outcome::Queued);
 
     // One IP: 60 requests recorded (whatever the address), then nothing.
     for i in 0..60 {
-        let outcome =
-            sign_in::request(&s, &format!("u{i}@example.com"), None, &origin("203.0.113.5"), now)
-                .await
-                .unwrap()
-                .outcome;
+        let outcome = sign_in::request(
+            &s.sign_in,
+            &format!("u{i}@example.com"),
+            None,
+            &origin("203.0.113.5"),
+            now,
+        )
+        .await
+        .unwrap()
+        .outcome;
         assert_eq!(outcome, Outcome::Queued, "request {i}");
     }
-    let over =
-        sign_in::request(&s, "eve@example.com", None, &origin("203.0.113.5"), now).await.unwrap();
+    let over = sign_in::request(&s.sign_in, "eve@example.com", None, &origin("203.0.113.5"), now)
+        .await
+        .unwrap();
     assert_eq!(over.outcome, Outcome::OverIpLimit);
     // IPv6 neighbours in one /64 share the allowance.
-    let from_v6 =
-        sign_in::request(&s, "x@example.com", None, &origin("2001:db8::1"), now).await.unwrap();
+    let from_v6 = sign_in::request(&s.sign_in, "x@example.com", None, &origin("2001:db8::1"), now)
+        .await
+        .unwrap();
     assert_eq!(from_v6.outcome, Outcome::Queued);
 
     // Malformed addresses are recorded (they count against the IP) but never mailed.
     let before = queued(&s).await.len();
-    let invalid =
-        sign_in::request(&s, "not-an-address@", None, &origin("192.0.2.77"), now).await.unwrap();
+    let invalid = sign_in::request(&s.sign_in, "not-an-address@", None, &origin("192.0.2.77"), now)
+        .await
+        .unwrap();
     assert_eq!(invalid.outcome, Outcome::InvalidAddress);
     assert_eq!(queued(&s).await.len(), before);
 }
@@ -298,7 +320,10 @@ async fn concurrent_requests_obey_the_limits(database: TestDatabase) {
         let s = s.clone();
         tasks.spawn(async move {
             let ip = format!("192.0.2.{}", i % 2);
-            sign_in::request(&s, "gina@example.com", None, &origin(&ip), now).await.unwrap().outcome
+            sign_in::request(&s.sign_in, "gina@example.com", None, &origin(&ip), now)
+                .await
+                .unwrap()
+                .outcome
         });
     }
     let outcomes = tasks.join_all().await;
@@ -322,9 +347,11 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
     };
     old.insert(&s.db.write).await.unwrap();
     let dora = EmailAddress::parse("dora@example.com").unwrap();
-    let link = sign_in::issue_link(&s, &dora, None, now).await.unwrap();
-    let signed_in =
-        sign_in::redeem_link(&s, token_of(&link), Some("planted"), now).await.unwrap().unwrap();
+    let link = sign_in::issue_link(&s.sign_in, &dora, None, now).await.unwrap();
+    let signed_in = sign_in::redeem_link(&s.sign_in, token_of(&link), Some("planted"), now)
+        .await
+        .unwrap()
+        .unwrap();
 
     let sessions = app::entities::session::Entity::find().all(&s.db.read).await.unwrap();
     assert_eq!(sessions.len(), 1, "the planted session is gone");
@@ -336,7 +363,7 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
     assert_eq!(idle, 3600, "expires after the idle timeout");
 
     // A refused link starts nothing.
-    assert!(sign_in::redeem_link(&s, token_of(&link), None, now).await.unwrap().is_err());
+    assert!(sign_in::redeem_link(&s.sign_in, token_of(&link), None, now).await.unwrap().is_err());
     assert_eq!(app::entities::session::Entity::find().count(&s.db.read).await.unwrap(), 1);
 }
 
@@ -355,7 +382,7 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
     let mut links = Vec::new();
     for (address, count) in [(&alice, 10), (&newcomer, 5), (&bob, 2)] {
         for _ in 0..count {
-            let link = sign_in::issue_link(&s, address, None, now).await.unwrap();
+            let link = sign_in::issue_link(&s.sign_in, address, None, now).await.unwrap();
             links.push((address.to_string(), token_of(&link).to_owned()));
         }
     }
@@ -371,7 +398,11 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
         for (address, token) in links.clone() {
             let s = s.clone();
             tasks.spawn(async move {
-                (address, token.clone(), sign_in::redeem_link(&s, &token, None, now).await.unwrap())
+                (
+                    address,
+                    token.clone(),
+                    sign_in::redeem_link(&s.sign_in, &token, None, now).await.unwrap(),
+                )
             });
         }
     }
@@ -402,7 +433,9 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
 async fn outbox_claims_are_leased(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
-    sign_in::request(&s, "frank@example.com", None, &origin("192.0.2.3"), now).await.unwrap();
+    sign_in::request(&s.sign_in, "frank@example.com", None, &origin("192.0.2.3"), now)
+        .await
+        .unwrap();
     let lease = Duration::from_secs(60);
     let claimed = outbox::claim_due(&s.db.write, now, lease, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
@@ -438,23 +471,6 @@ async fn outbox_claims_are_leased(database: TestDatabase) {
             .unwrap()
             .is_empty()
     );
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() {
-                super::$name(super::test_database::sqlite().await.unwrap()).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() {
-                if let Some(database) = super::test_database::postgres().await.unwrap() {
-                    super::$name(database).await;
-                }
-            })*
-        }
-    };
 }
 
 on_both_databases!(

@@ -108,9 +108,10 @@ async fn login_links(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for email in &emails {
         for _ in 0..count {
-            let link = sign_in::issue_link(&services, email, next.as_ref(), SystemTime::now())
-                .await
-                .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
+            let link =
+                sign_in::issue_link(&services.sign_in, email, next.as_ref(), SystemTime::now())
+                    .await
+                    .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
             writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
         }
     }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::services::Purposes;
 use clap::Args;
 use tokens::{Purpose, purpose};
 
@@ -254,7 +255,7 @@ pub struct Config {
     pub previous_secrets: Vec<tokens::Secret>,
     pub secret_file: PathBuf,
     pub log: String,
-    pub purposes: Vec<Purpose>,
+    pub purposes: Purposes,
     pub mail: MailConfig,
     pub sign_in: SignInConfig,
     pub client_ip_header: Option<axum::http::HeaderName>,
@@ -291,7 +292,7 @@ pub struct SignInConfig {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     /// Argon2id for the emailed codes, its parameters checked at start-up.
-    pub codes: app::services::code_hashing::CodeHasher,
+    pub codes: app::services::sign_in::CodeHasher,
 }
 
 impl TryFrom<RawConfig> for Config {
@@ -309,25 +310,34 @@ impl TryFrom<RawConfig> for Config {
             .filter(|s| !s.trim().is_empty())
             .map(|s| secret("LATCHKEY_PREVIOUS_SECRETS (--previous-secrets)", s))
             .collect::<Result<_, _>>()?;
-        let max_ages = [
-            (purpose::LOGIN, "LATCHKEY_LOGIN_MAX_AGE (--login-max-age)", &raw.login_max_age),
-            (purpose::REPORT, "LATCHKEY_REPORT_MAX_AGE (--report-max-age)", &raw.report_max_age),
-            (purpose::SHARE, "LATCHKEY_SHARE_MAX_AGE (--share-max-age)", &raw.share_max_age),
-            (
+        let rules = |purpose: Purpose, setting: &'static str, text: &str| {
+            let max_age = parse_max_age(text).map_err(|m| ConfigError::new(setting, m))?;
+            purpose.with_max_age(max_age).map_err(|e| ConfigError::new(setting, e.to_string()))
+        };
+        let purposes = Purposes {
+            login: rules(
+                purpose::LOGIN,
+                "LATCHKEY_LOGIN_MAX_AGE (--login-max-age)",
+                &raw.login_max_age,
+            )?,
+            report: rules(
+                purpose::REPORT,
+                "LATCHKEY_REPORT_MAX_AGE (--report-max-age)",
+                &raw.report_max_age,
+            )?,
+            share: rules(
+                purpose::SHARE,
+                "LATCHKEY_SHARE_MAX_AGE (--share-max-age)",
+                &raw.share_max_age,
+            )?,
+            bookmark: rules(
                 purpose::BOOKMARK,
                 "LATCHKEY_BOOKMARK_MAX_AGE (--bookmark-max-age)",
                 &raw.bookmark_max_age,
-            ),
-            (purpose::API, "LATCHKEY_API_MAX_AGE (--api-max-age)", &raw.api_max_age),
-            (purpose::WS, "LATCHKEY_WS_MAX_AGE (--ws-max-age)", &raw.ws_max_age),
-        ];
-        let purposes = max_ages
-            .into_iter()
-            .map(|(purpose, setting, text)| {
-                let max_age = parse_max_age(text).map_err(|m| ConfigError::new(setting, m))?;
-                purpose.with_max_age(max_age).map_err(|e| ConfigError::new(setting, e.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
+            )?,
+            api: rules(purpose::API, "LATCHKEY_API_MAX_AGE (--api-max-age)", &raw.api_max_age)?,
+            ws: rules(purpose::WS, "LATCHKEY_WS_MAX_AGE (--ws-max-age)", &raw.ws_max_age)?,
+        };
         tracing_subscriber::EnvFilter::try_new(&raw.log)
             .map_err(|e| ConfigError::new("LATCHKEY_LOG (--log)", e.to_string()))?;
         let database = DatabaseUrl::parse(&raw.database_url)?;
@@ -350,7 +360,7 @@ impl TryFrom<RawConfig> for Config {
                 &raw.session_absolute_timeout,
             )?,
             // Built here so a bad combination stops start-up, not the first email.
-            codes: app::services::code_hashing::CodeHasher::new(
+            codes: app::services::sign_in::CodeHasher::new(
                 positive(
                     "LATCHKEY_ARGON2_MEMORY_KIB (--argon2-memory-kib)",
                     &raw.argon2_memory_kib,

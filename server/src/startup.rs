@@ -3,9 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use app::services::session_auth;
-use app::services::session_store::SeaOrmSessionStore;
-use app::services::{Db, Services, SignInSettings};
+use app::services::sessions::{self, SeaOrmSessionStore};
+use app::services::{Db, Scopes, Services, SignInSettings};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -76,12 +75,6 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
     // Every process that writes keeps the log in check, the admin commands included (one
     // `latchkey link login --count` can write hundreds of thousands of rows).
     tokio::spawn(workers::wal_checkpoint::run(db.read.clone()));
-    let login = config
-        .purposes
-        .iter()
-        .find(|p| p.name() == tokens::purpose::LOGIN.name())
-        .cloned()
-        .unwrap_or(tokens::purpose::LOGIN);
     let sign_in = SignInSettings {
         base_url: config.base_url.as_str().to_owned(),
         secure_cookies: config.base_url.is_https(),
@@ -91,8 +84,8 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
         session_idle: config.sign_in.session_idle,
         session_absolute: config.sign_in.session_absolute,
     };
-    let login = tokens::Scope::new(&key_ring, login);
-    Ok(Services::new(db, login, sign_in, config.sign_in.codes.clone()))
+    let scopes = Scopes::new(&key_ring, &config.purposes);
+    Ok(Services::new(db, scopes, sign_in, config.sign_in.codes.clone()))
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -115,7 +108,7 @@ impl Application {
         })?;
         let mailer = config.mail.deliver.then_some(mailer);
         let services = services(&config).await?;
-        let sessions = SeaOrmSessionStore::new(&services);
+        let sessions = SeaOrmSessionStore::new(&services.sessions);
         let state = AppState {
             leptos_options,
             db: services.db.clone(),
@@ -161,15 +154,15 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
     let routes = app_routes();
     let shell_options = state.leptos_options.clone();
     let services = state.services.clone();
-    // The same cookie as `session_auth::cookie`, which signing in sends: keep them alike.
-    let settings = &services.sign_in;
+    // The same cookie as `sessions::cookie`, which signing in sends: keep them alike.
+    let settings = &services.settings;
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name(session_auth::COOKIE)
+        .with_name(sessions::COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(session_auth::idle_expiry(settings)));
+        .with_expiry(Expiry::OnInactivity(sessions::idle_expiry(settings)));
     let allowed_origin = AllowedOrigin(config.base_url.as_str().into());
     let client_ip_source = ClientIpSource(config.client_ip_header.clone());
     // Layers run outside-in from the last one added: headers on every answer, then CSRF

@@ -10,10 +10,15 @@ pub async fn request_sign_in(email: String, next: Option<String>) -> Result<(), 
     let services = services()?;
     let (client_ip, user_agent) = origin();
     let origin = Origin { client_ip, user_agent: &user_agent };
-    let requested =
-        sign_in::request(&services, &email, next.as_deref(), &origin, std::time::SystemTime::now())
-            .await
-            .map_err(internal)?;
+    let requested = sign_in::request(
+        &services.sign_in,
+        &email,
+        next.as_deref(),
+        &origin,
+        std::time::SystemTime::now(),
+    )
+    .await
+    .map_err(internal)?;
     let query = form_urlencoded::Serializer::new(String::new())
         // Bounded like an address, so the redirect stays a sane URL whatever was typed.
         .append_pair("email", &email.trim().chars().take(254).collect::<String>())

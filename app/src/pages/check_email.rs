@@ -31,7 +31,7 @@ pub async fn verify_sign_in_code(
     let services = services()?;
     let now = SystemTime::now();
     let current = current_session_id().await?;
-    let checked = sign_in::verify_code(&services, &request, &code, current.as_deref(), now);
+    let checked = sign_in::verify_code(&services.sign_in, &request, &code, current.as_deref(), now);
     match checked.await.map_err(internal)? {
         CodeOutcome::SignedIn(signed_in) => {
             send_session_cookie(&signed_in, &services);

@@ -24,7 +24,7 @@ pub async fn check_sign_in_link() -> Result<LinkPreview, ServerFnError> {
         return Ok(LinkPreview::Invalid);
     };
     let services = services()?;
-    let checked = sign_in::check_link(&services, &token, std::time::SystemTime::now())
+    let checked = sign_in::check_link(&services.sign_in, &token, std::time::SystemTime::now())
         .await
         .map_err(internal)?;
     Ok(match checked {
@@ -49,11 +49,11 @@ pub async fn redeem_sign_in_link(token: String) -> Result<(), ServerFnError> {
     let services = services()?;
     let now = SystemTime::now();
     let current = current_session_id().await?;
-    let redeemed = sign_in::redeem_link(&services, &token, current.as_deref(), now);
+    let redeemed = sign_in::redeem_link(&services.sign_in, &token, current.as_deref(), now);
     match redeemed.await.map_err(internal)? {
         Ok(signed_in) => {
             send_session_cookie(&signed_in, &services);
-            send_cookie(crate::link_cookie::clear(services.sign_in.secure_cookies));
+            send_cookie(crate::link_cookie::clear(services.settings.secure_cookies));
             tracing::info!(user = signed_in.user_id, "signed in with a link");
             redirect(&signed_in.next);
         }

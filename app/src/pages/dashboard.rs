@@ -6,11 +6,11 @@ use leptos_router::components::Redirect;
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<String>, ServerFnError> {
     use crate::request::{internal, services, session};
-    use crate::services::session_auth;
+    use crate::services::sessions;
 
     let services = services()?;
     let session = session().await?;
-    let user = session_auth::current_user(&services, &session, std::time::SystemTime::now())
+    let user = sessions::current_user(&services.sessions, &session, std::time::SystemTime::now())
         .await
         .map_err(internal)?;
     Ok(user.map(|u| u.email))
@@ -21,7 +21,7 @@ pub async fn current_user() -> Result<Option<String>, ServerFnError> {
 pub async fn sign_out() -> Result<(), ServerFnError> {
     use crate::request::{internal, redirect, session};
 
-    crate::services::session_auth::sign_out(&session().await?).await.map_err(internal)?;
+    crate::services::sessions::sign_out(&session().await?).await.map_err(internal)?;
     redirect("/signin?signed_out=1");
     Ok(())
 }

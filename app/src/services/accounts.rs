@@ -6,6 +6,8 @@ use sea_orm::{
     QueryFilter as _, Set,
 };
 
+use tokens::Revocation;
+
 use crate::domain::EmailAddress;
 use crate::entities::user;
 
@@ -28,6 +30,12 @@ impl std::fmt::Display for CreateError {
 }
 
 impl std::error::Error for CreateError {}
+
+/// The revocation material every token bound to `user` is signed under: "sign out
+/// everywhere", deactivation and an email change alter it, and with it every such token.
+pub fn revocation(user: &user::Model) -> Revocation<'_> {
+    Revocation { epoch: u64::try_from(user.token_epoch).unwrap_or(0), email: &user.email }
+}
 
 pub async fn find_by_email(
     db: &impl ConnectionTrait,

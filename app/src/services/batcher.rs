@@ -66,6 +66,16 @@ pub enum Placement {
     OwnThread,
 }
 
+impl Placement {
+    /// Where batchers writing to or reading from `backend` run best.
+    pub fn for_backend(backend: sea_orm::DbBackend) -> Self {
+        match backend {
+            sea_orm::DbBackend::Sqlite => Self::OwnThread,
+            _ => Self::Shared,
+        }
+    }
+}
+
 impl<B: Batch> Batcher<B> {
     /// Spawns the batching task where `placement` says (from within a Tokio runtime).
     pub fn start(batch: B, placement: Placement) -> Self {

@@ -5,7 +5,16 @@
 //! consumes the request, which kills the other. Every failure path is silent towards the
 //! person asking (one generic answer) and explicit in the log at debug level.
 
+mod codes;
+mod finish;
+mod link_check;
+mod redeem;
+mod requests;
+mod signed_in;
+mod writer;
+
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -16,16 +25,56 @@ use sea_orm::{
     QuerySelect as _, TransactionTrait as _,
 };
 use sha2::{Digest as _, Sha256};
-use tokens::{Rejection, Revocation, Subject};
+use tokens::{Rejection, Subject};
+use tokio::sync::Notify;
 
+pub use self::codes::CodeHasher;
+use self::finish::{Finishing, finish_many};
+use self::link_check::{LinkChecker, Presented};
+use self::redeem::Spend;
+pub use self::requests::Outcome;
+use self::requests::{Pending, SignInRules};
+pub use self::signed_in::SignedIn;
+use self::writer::Writer;
 use crate::domain::{EmailAddress, NextPath, SignInCode};
 use crate::entities::{sign_in_request, user};
-use crate::services::Services;
-use crate::services::link_redemption::{Presented, Spend};
-use crate::services::session_auth;
-use crate::services::sign_in_finish::{Finishing, finish_many};
-use crate::services::sign_in_requests::Pending;
-use crate::services::time::{secs, unix_secs};
+use crate::services::accounts;
+use crate::services::batcher::Placement;
+use crate::services::time::{from_unix, secs, unix_secs};
+use crate::services::{Db, Scopes, SignInSettings};
+
+/// The sign-in feature: its database, rules, and the batching tasks of its hot paths.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct SignIn {
+    db: Db,
+    scopes: Arc<Scopes>,
+    settings: Arc<SignInSettings>,
+    codes: CodeHasher,
+    /// Writes sign-in requests and spent links, several per transaction.
+    writer: Writer,
+    /// Checks sign-in links, several per query.
+    links: LinkChecker,
+}
+
+impl SignIn {
+    /// Starts the writer and the link checker (from within a Tokio runtime). `mail_queued`
+    /// is poked whenever a request queues its email.
+    pub(crate) fn start(
+        db: Db,
+        scopes: Arc<Scopes>,
+        settings: Arc<SignInSettings>,
+        codes: CodeHasher,
+        mail_queued: Arc<Notify>,
+    ) -> Self {
+        let placement = Placement::for_backend(db.write.get_database_backend());
+        let login_max_age = login_max_age(&scopes);
+        let rules = SignInRules { settings: settings.clone(), login_max_age };
+        let writer = writer::start(db.write.clone(), rules, mail_queued, placement);
+        let links = link_check::start(db.read.clone(), scopes.clone(), placement);
+        Self { db, scopes, settings, codes, writer, links }
+    }
+}
 
 /// Wrong codes allowed per request; the next try finds the request dead.
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
@@ -42,15 +91,6 @@ pub struct Origin<'a> {
     pub user_agent: &'a str,
 }
 
-/// What happened to a request. Never shown: the person asking always gets the same answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Queued,
-    InvalidAddress,
-    OverAddressLimit,
-    OverIpLimit,
-}
-
 /// The answer to a request: the handle the requesting browser keeps to type the code.
 #[derive(Debug)]
 pub struct Requested {
@@ -62,7 +102,7 @@ pub struct Requested {
 /// (shared with what else is being written at that moment: see `writer`).
 /// Never looks up accounts and never waits for mail, so neither shows in its timing.
 pub async fn request(
-    services: &Services,
+    sign_in: &SignIn,
     email: &str,
     next: Option<&str>,
     origin: &Origin<'_>,
@@ -80,7 +120,7 @@ pub async fn request(
         next: next.and_then(NextPath::parse),
         now,
     };
-    let written = services.writer.sign_in_request(pending).await?;
+    let written = sign_in.writer.sign_in_request(pending).await?;
     match (written.outcome, written.id) {
         (Outcome::OverIpLimit, _) => {
             // Nothing was written: a flood from one address must not grow the table.
@@ -115,21 +155,21 @@ pub struct SignInMail {
 /// Prepares a request's email for the mail worker: a fresh code (hashed here, off the
 /// request path) and a link. `None` when the request was consumed or has expired.
 pub async fn prepare_mail(
-    services: &Services,
+    sign_in: &SignIn,
     request_id: i64,
     now: SystemTime,
 ) -> Result<Option<SignInMail>, DbErr> {
     let Some(request) =
-        sign_in_request::Entity::find_by_id(request_id).one(&services.db.read).await?
+        sign_in_request::Entity::find_by_id(request_id).one(&sign_in.db.read).await?
     else {
         return Ok(None);
     };
     if request.consumed_at.is_some() || request.expires_at <= unix_secs(now) {
         return Ok(None);
     }
-    let code = super::code_hashing::CodeHasher::generate();
-    let _turn = services.codes.turn().await;
-    let hasher = services.codes.clone();
+    let code = CodeHasher::generate();
+    let _turn = sign_in.codes.turn().await;
+    let hasher = sign_in.codes.clone();
     let hashed = {
         let code = code.clone();
         tokio::task::spawn_blocking(move || hasher.hash(&code))
@@ -139,12 +179,12 @@ pub async fn prepare_mail(
     sign_in_request::Entity::update_many()
         .col_expr(sign_in_request::Column::CodeHash, Expr::value(hashed))
         .filter(sign_in_request::Column::Id.eq(request.id))
-        .exec(&services.db.write)
+        .exec(&sign_in.db.write)
         .await?;
-    let token = mint_link(services, &request, now).await?;
+    let token = mint_link(sign_in, &request, now).await?;
     Ok(Some(SignInMail {
         to: request.email,
-        link: services.sign_in.link_url(&token),
+        link: sign_in.settings.link_url(&token),
         code,
         expires_at: from_unix(request.expires_at),
         valid_for: from_unix(request.expires_at).duration_since(now).unwrap_or_default(),
@@ -157,26 +197,26 @@ pub async fn prepare_mail(
 /// A sign-in link bound to `request`: to the account when the address has one (so that
 /// account's revocation material covers it), else to the request itself.
 async fn mint_link(
-    services: &Services,
+    sign_in: &SignIn,
     request: &sign_in_request::Model,
     now: SystemTime,
 ) -> Result<String, DbErr> {
     let resource = Some(id_u64(request.id));
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(&request.email))
-        .one(&services.db.read)
+        .one(&sign_in.db.read)
         .await?;
     Ok(match existing {
-        Some(user) => services.login.mint(
+        Some(user) => sign_in.scopes.login.mint(
             Subject::User(id_u64(user.id)),
             resource,
-            &Revocation { epoch: epoch_u64(user.token_epoch), email: &user.email },
+            &accounts::revocation(&user),
             now,
         ),
-        None => services.login.mint(
+        None => sign_in.scopes.login.mint(
             Subject::SignInRequest(id_u64(request.id)),
             resource,
-            &Revocation { epoch: 0, email: &request.email },
+            &link_check::pending_revocation(request),
             now,
         ),
     })
@@ -185,7 +225,7 @@ async fn mint_link(
 /// A link generated offline (`latchkey link login`): a request row that sends no mail,
 /// and its link, exactly like the emailed one.
 pub async fn issue_link(
-    services: &Services,
+    sign_in: &SignIn,
     email: &EmailAddress,
     next: Option<&NextPath>,
     now: SystemTime,
@@ -199,44 +239,21 @@ pub async fn issue_link(
         next: next.cloned(),
         now,
     }
-    .row(false, login_max_age(services))
-    .insert(&services.db.write)
+    .row(false, login_max_age(&sign_in.scopes))
+    .insert(&sign_in.db.write)
     .await?;
-    let token = mint_link(services, &request, now).await?;
-    Ok(services.sign_in.link_url(&token))
-}
-
-/// Who has just signed in, where they go next, and the session that started.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SignedIn {
-    pub user_id: i64,
-    pub email: String,
-    pub token_epoch: i64,
-    pub next: String,
-    /// For the cookie (see `session_auth::cookie`).
-    pub session_id: String,
-}
-
-/// The session id is a bearer credential: never in a log line or a panic message.
-impl std::fmt::Debug for SignedIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignedIn")
-            .field("user_id", &self.user_id)
-            .field("email", &self.email)
-            .field("token_epoch", &self.token_epoch)
-            .field("next", &self.next)
-            .finish_non_exhaustive()
-    }
+    let token = mint_link(sign_in, &request, now).await?;
+    Ok(sign_in.settings.link_url(&token))
 }
 
 /// Whether a link would sign in, without spending it: for the "Continue as …" page that
 /// GET shows. Returns the masked address, or why not.
 pub async fn check_link(
-    services: &Services,
+    sign_in: &SignIn,
     token: &str,
     now: SystemTime,
 ) -> Result<Result<String, Rejection>, DbErr> {
-    let checked = services.links.submit(Presented { token: token.to_owned(), now }).await?;
+    let checked = sign_in.links.submit(Presented { token: token.to_owned(), now }).await?;
     Ok(checked.map(|valid| {
         EmailAddress::parse(&valid.request.email)
             .map_or_else(|_| valid.request.email.clone(), |a| a.masked())
@@ -248,17 +265,17 @@ pub async fn check_link(
 /// current one, `replaces`) change in one transaction, shared with what else is being
 /// written at that moment (see `writer`).
 pub async fn redeem_link(
-    services: &Services,
+    sign_in: &SignIn,
     token: &str,
     replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<Result<SignedIn, Rejection>, DbErr> {
-    let link = match services.links.submit(Presented { token: token.to_owned(), now }).await? {
+    let link = match sign_in.links.submit(Presented { token: token.to_owned(), now }).await? {
         Ok(link) => link,
         Err(rejection) => return Ok(Err(rejection)),
     };
     let replaces = replaces.map(str::to_owned);
-    services.writer.spend_link(Spend { link, replaces, now }).await
+    sign_in.writer.spend_link(Spend { link, replaces, now }).await
 }
 
 /// The answer to a typed code.
@@ -276,7 +293,7 @@ pub enum CodeOutcome {
 /// Checks a code typed in the browser holding `handle`. Each try is counted before the
 /// (slow) comparison, so parallel guesses cannot exceed the allowance.
 pub async fn verify_code(
-    services: &Services,
+    sign_in: &SignIn,
     handle: &str,
     code: &SignInCode,
     replaces: Option<&str>,
@@ -298,7 +315,7 @@ pub async fn verify_code(
         )
         .filter(sign_in_request::Column::HandleHash.eq(&handle_hash))
         .filter(live())
-        .exec(&services.db.write)
+        .exec(&sign_in.db.write)
         .await?;
     if counted.rows_affected != 1 {
         tracing::debug!("sign-in code for a dead or unknown request");
@@ -306,19 +323,19 @@ pub async fn verify_code(
     }
     let Some(request) = sign_in_request::Entity::find()
         .filter(sign_in_request::Column::HandleHash.eq(&handle_hash))
-        .one(&services.db.write)
+        .one(&sign_in.db.write)
         .await?
     else {
         return Ok(CodeOutcome::Dead);
     };
-    let since = now_secs - secs(services.sign_in.rate_window);
+    let since = now_secs - secs(sign_in.settings.rate_window);
     let tries_for_address = sign_in_request::Entity::find()
         .select_only()
         .column_as(Expr::col(sign_in_request::Column::CodeAttempts).sum(), "tries")
         .filter(sign_in_request::Column::Email.eq(&request.email))
         .filter(sign_in_request::Column::CreatedAt.gt(since))
         .into_tuple::<Option<i64>>()
-        .one(&services.db.write)
+        .one(&sign_in.db.write)
         .await?
         .flatten()
         .unwrap_or_default();
@@ -330,8 +347,8 @@ pub async fn verify_code(
         return Ok(CodeOutcome::Dead);
     }
     let phc = request.code_hash.clone().unwrap_or_default();
-    let _turn = services.codes.turn().await;
-    let hasher = services.codes.clone();
+    let _turn = sign_in.codes.turn().await;
+    let hasher = sign_in.codes.clone();
     let typed = code.clone();
     let matches = tokio::task::spawn_blocking(move || hasher.verify(&typed, &phc))
         .await
@@ -345,15 +362,15 @@ pub async fn verify_code(
             CodeOutcome::Dead
         });
     }
-    let txn = services.db.write.begin().await?;
+    let txn = sign_in.db.write.begin().await?;
     let existing =
         user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
     let request_id = request.id;
     let replaces = replaces.map(str::to_owned);
     let finishing = Finishing { request, user: existing, replaces };
     let finished = finish_many(&txn, vec![finishing], now).await?;
-    let idle = services.sign_in.session_idle;
-    let started = session_auth::start_sessions(&txn, finished, now, idle).await?.pop();
+    let idle = sign_in.settings.session_idle;
+    let started = signed_in::start_sessions(&txn, finished, now, idle).await?.pop();
     let started = started.ok_or_else(|| DbErr::Custom("a sign-in was left unanswered".into()))?;
     match started {
         Ok(signed_in) => {
@@ -368,19 +385,19 @@ pub async fn verify_code(
 }
 
 /// Deletes requests that no rate window counts and no link or code can use any more.
-pub async fn purge(services: &Services, now: SystemTime) -> Result<u64, DbErr> {
+pub async fn purge(sign_in: &SignIn, now: SystemTime) -> Result<u64, DbErr> {
     let now = unix_secs(now);
     let deleted = sign_in_request::Entity::delete_many()
-        .filter(sign_in_request::Column::CreatedAt.lt(now - secs(services.sign_in.rate_window)))
+        .filter(sign_in_request::Column::CreatedAt.lt(now - secs(sign_in.settings.rate_window)))
         // An hour past expiry, so a request's own clock-skewed last minute is never cut.
         .filter(sign_in_request::Column::ExpiresAt.lt(now - 3600))
-        .exec(&services.db.write)
+        .exec(&sign_in.db.write)
         .await?;
     Ok(deleted.rows_affected)
 }
 
-fn login_max_age(services: &Services) -> std::time::Duration {
-    services.login.purpose().max_age().expect("single-use purposes always have a max-age")
+fn login_max_age(scopes: &Scopes) -> std::time::Duration {
+    scopes.login.purpose().max_age().expect("single-use purposes always have a max-age")
 }
 
 /// 128 random bits for the browser, and the digest the database keeps.
@@ -415,16 +432,8 @@ fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().filter(|c| !c.is_control()).take(max_chars).collect()
 }
 
-fn from_unix(secs: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
-}
-
 fn id_u64(id: i64) -> u64 {
     u64::try_from(id).unwrap_or(0)
-}
-
-fn epoch_u64(epoch: i64) -> u64 {
-    u64::try_from(epoch).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -29,8 +29,8 @@ pub async fn sign_in_link(
             && t.len() <= MAX_TOKEN_LEN
             && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     });
-    let settings = &state.services.sign_in;
-    let max_age = state.services.login.purpose().max_age().unwrap_or_default();
+    let settings = &state.services.settings;
+    let max_age = state.services.scopes.login.purpose().max_age().unwrap_or_default();
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/signin/continue")]).into_response();
     let headers = response.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

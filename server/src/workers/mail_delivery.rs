@@ -51,7 +51,9 @@ async fn deliver(
     let db = &services.db.write;
     let rendered = match message.kind.as_str() {
         outbox_message::SIGN_IN => {
-            match sign_in::prepare_mail(services, message.reference_id, SystemTime::now()).await? {
+            match sign_in::prepare_mail(&services.sign_in, message.reference_id, SystemTime::now())
+                .await?
+            {
                 Some(mail) => {
                     // For development with the file transport: the link, at debug level
                     // only, since it is a credential.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use app::services::session_store::SeaOrmSessionStore;
+use app::services::sessions::SeaOrmSessionStore;
 use app::services::{Services, outbox, sign_in};
 
 const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -21,7 +21,7 @@ pub async fn run(services: Services, sessions: SeaOrmSessionStore) {
         let db = &services.db.write;
         report("spent single-use tokens", tokens::store::purge_expired(db, now).await);
         report("expired sessions", sessions.purge_expired(now).await);
-        report("old sign-in requests", sign_in::purge(&services, now).await);
+        report("old sign-in requests", sign_in::purge(&services.sign_in, now).await);
         report("settled emails", outbox::purge_settled(db, now - KEEP_SETTLED_MAIL).await);
     }
 }

@@ -15,8 +15,17 @@ use sea_orm::{
 use crate::domain::NextPath;
 use crate::entities::{outbox_message, sign_in_request};
 use crate::services::SignInSettings;
-use crate::services::sign_in::Outcome;
+use crate::services::outbox;
 use crate::services::time::{secs, unix_secs};
+
+/// What happened to a request. Never shown: the person asking always gets the same answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Queued,
+    InvalidAddress,
+    OverAddressLimit,
+    OverIpLimit,
+}
 
 /// A request as the writer needs it.
 pub struct Pending {
@@ -58,7 +67,7 @@ pub struct Written {
 }
 
 /// The sign-in rules the writer applies: the settings, and how long a link lives.
-pub(crate) struct SignInRules {
+pub(super) struct SignInRules {
     pub settings: Arc<SignInSettings>,
     pub login_max_age: Duration,
 }
@@ -112,7 +121,7 @@ async fn recent_counts(
 
 /// Records `batch` in the caller's transaction and queues the emails of those within the
 /// limits; answers each, in order.
-pub(crate) async fn write(
+pub(super) async fn write(
     txn: &DatabaseTransaction,
     rules: &SignInRules,
     batch: Vec<Pending>,
@@ -173,9 +182,11 @@ pub(crate) async fn write(
         .filter_map(|(p, w)| Some((w.id?, p.email.as_str(), p.now)))
         .collect();
     if !messages.is_empty() {
-        outbox_message::Entity::insert_many(messages.into_iter().map(|(id, to, now)| {
-            crate::services::outbox::new_message(outbox_message::SIGN_IN, id, to, now)
-        }))
+        outbox_message::Entity::insert_many(
+            messages
+                .into_iter()
+                .map(|(id, to, now)| outbox::new_message(outbox_message::SIGN_IN, id, to, now)),
+        )
         .exec_without_returning(txn)
         .await?;
     }

@@ -1,34 +1,33 @@
 //! tower-sessions' store on SeaORM: sessions live in the database, so every instance sees
 //! them and a restart signs nobody out. The library owns ids, cookies and expiry; this only
 //! persists records. Sessions started by signing in are written by the sign-in itself (see
-//! `session_auth::start_sessions`); any other new session goes through the writer.
+//! `start`); the library creates no others today, so its `create` writes directly.
 
 use std::collections::HashSet;
 use std::time::SystemTime;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait as _, DatabaseTransaction, DbErr, EntityTrait as _, QueryFilter as _, Set,
+    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, Set,
     TryInsertResult,
 };
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
+use super::Sessions;
 use crate::entities::session;
+use crate::services::Db;
 use crate::services::time::unix_secs;
-use crate::services::writer::Writer;
-use crate::services::{Db, Services};
 
 #[derive(Clone, Debug)]
 pub struct SeaOrmSessionStore {
     db: Db,
-    writer: Writer,
 }
 
 impl SeaOrmSessionStore {
-    /// A store on the services' database and writer.
-    pub fn new(services: &Services) -> Self {
-        Self { db: services.db.clone(), writer: services.writer.clone() }
+    /// A store on the sessions' database.
+    pub fn new(sessions: &Sessions) -> Self {
+        Self { db: sessions.db.clone() }
     }
 
     /// Deletes expired records; they are never loaded, this only reclaims the space.
@@ -55,10 +54,10 @@ fn insertable(row: session::Model) -> session::ActiveModel {
     session::ActiveModel { id: Set(row.id), data: Set(row.data), expires_at: Set(row.expires_at) }
 }
 
-/// Inserts new sessions in the caller's transaction, one statement for all; answers whether
-/// each was inserted (false: its id was taken).
-pub(crate) async fn insert_new(
-    txn: &DatabaseTransaction,
+/// Inserts new sessions, one statement for all; answers whether each was inserted (false:
+/// its id was taken).
+pub(super) async fn insert_new(
+    txn: &impl ConnectionTrait,
     rows: Vec<session::Model>,
 ) -> Result<Vec<bool>, DbErr> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
@@ -85,7 +84,7 @@ impl SessionStore for SeaOrmSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits, so a collision is all but impossible; if one happens,
         // draw another id rather than overwrite someone else's session.
-        while !self.writer.new_session(row(record)?).await.map_err(backend)? {
+        while insert_new(&self.db.write, vec![row(record)?]).await.map_err(backend)? != [true] {
             record.id = Id::default();
         }
         Ok(())

@@ -1,5 +1,6 @@
-//! The writer: one task that writes whatever the hot paths have waiting (sign-in requests,
-//! spent links, new sessions) in one transaction, by group commit (see `batcher`).
+//! The writer: one task that writes whatever sign-in's hot paths have waiting (requests,
+//! spent links and the sessions they start) in one transaction, by group commit (see
+//! `batcher`).
 //!
 //! SQLite admits one writer at a time, and every statement is a round trip to its
 //! connection's thread: several writers, even batched ones, would queue for that connection
@@ -15,12 +16,10 @@ use sea_orm::{
 use tokens::Rejection;
 use tokio::sync::Notify;
 
-use crate::entities::session;
+use super::redeem::{self, Spend};
+use super::requests::{self, Outcome, Pending, SignInRules, Written};
+use super::signed_in::SignedIn;
 use crate::services::batcher::{Batch, Batcher, Placement};
-use crate::services::link_redemption::{self, Spend};
-use crate::services::session_store;
-use crate::services::sign_in::{Outcome, SignedIn};
-use crate::services::sign_in_requests::{self, Pending, SignInRules, Written};
 
 /// A write the writer takes.
 pub enum Job {
@@ -28,22 +27,19 @@ pub enum Job {
     SignInRequest(Pending),
     /// Spend a checked sign-in link and sign its holder in.
     SpendLink(Box<Spend>),
-    /// Insert a new session (answers false if its id is taken).
-    NewSession(session::Model),
 }
 
 /// What became of a [`Job`], of the same kind.
 pub enum Done {
     SignInRequest(Written),
     SpendLink(Result<SignedIn, Rejection>),
-    NewSession(bool),
 }
 
 /// The handle writes are submitted through. Cheap to clone.
 pub type Writer = Batcher<Writes>;
 
 /// Starts the writer, writing through `write`.
-pub(crate) fn start(
+pub(super) fn start(
     write: DatabaseConnection,
     rules: SignInRules,
     mail_queued: Arc<Notify>,
@@ -65,7 +61,7 @@ impl Batch for Writes {
 
     async fn run(&self, jobs: Vec<Job>) -> Result<Vec<Done>, DbErr> {
         let mut kinds = Vec::with_capacity(jobs.len());
-        let (mut requests, mut spends, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut requests, mut spends) = (Vec::new(), Vec::new());
         for job in jobs {
             kinds.push(match job {
                 Job::SignInRequest(pending) => {
@@ -75,10 +71,6 @@ impl Batch for Writes {
                 Job::SpendLink(spend) => {
                     spends.push(*spend);
                     Kind::SpendLink
-                }
-                Job::NewSession(row) => {
-                    sessions.push(row);
-                    Kind::NewSession
                 }
             });
         }
@@ -90,10 +82,9 @@ impl Batch for Writes {
             ..TransactionOptions::default()
         };
         let txn = self.write.begin_with_options(options).await?;
-        let requests = sign_in_requests::write(&txn, &self.rules, requests).await?;
+        let requests = requests::write(&txn, &self.rules, requests).await?;
         let idle = self.rules.settings.session_idle;
-        let spends = link_redemption::spend(&txn, spends, idle).await?;
-        let sessions = session_store::insert_new(&txn, sessions).await?;
+        let spends = redeem::spend(&txn, spends, idle).await?;
         txn.commit().await?;
         if requests.iter().any(|w| w.outcome == Outcome::Queued) {
             self.mail_queued.notify_one();
@@ -102,14 +93,12 @@ impl Batch for Writes {
         // Back in arrival order.
         let mut requests = requests.into_iter().map(Done::SignInRequest);
         let mut spends = spends.into_iter().map(Done::SpendLink);
-        let mut sessions = sessions.into_iter().map(Done::NewSession);
         kinds
             .into_iter()
             .map(|kind| {
                 let done = match kind {
                     Kind::SignInRequest => requests.next(),
                     Kind::SpendLink => spends.next(),
-                    Kind::NewSession => sessions.next(),
                 };
                 done.ok_or_else(|| DbErr::Custom("a kind of write answered too few jobs".into()))
             })
@@ -121,31 +110,23 @@ impl Batch for Writes {
 enum Kind {
     SignInRequest,
     SpendLink,
-    NewSession,
 }
 
 /// Typed submission: each kind of job gets its own kind of answer.
 impl Writer {
-    pub(crate) async fn sign_in_request(&self, pending: Pending) -> Result<Written, DbErr> {
+    pub(super) async fn sign_in_request(&self, pending: Pending) -> Result<Written, DbErr> {
         match self.submit(Job::SignInRequest(pending)).await? {
             Done::SignInRequest(written) => Ok(written),
             _ => Err(mismatch()),
         }
     }
 
-    pub(crate) async fn spend_link(
+    pub(super) async fn spend_link(
         &self,
         spend: Spend,
     ) -> Result<Result<SignedIn, Rejection>, DbErr> {
         match self.submit(Job::SpendLink(Box::new(spend))).await? {
             Done::SpendLink(spent) => Ok(spent),
-            _ => Err(mismatch()),
-        }
-    }
-
-    pub(crate) async fn new_session(&self, row: session::Model) -> Result<bool, DbErr> {
-        match self.submit(Job::NewSession(row)).await? {
-            Done::NewSession(inserted) => Ok(inserted),
             _ => Err(mismatch()),
         }
     }

@@ -18,7 +18,7 @@ use crate::services::time::unix_secs;
 
 /// An account signed in, before its session starts. (No `Debug`: it carries the browser's
 /// session id.)
-pub(crate) struct Finished {
+pub(super) struct Finished {
     pub user_id: i64,
     pub email: String,
     pub token_epoch: i64,
@@ -29,7 +29,7 @@ pub(crate) struct Finished {
 }
 
 /// A request whose link or code checked out, about to be finished.
-pub(crate) struct Finishing {
+pub(super) struct Finishing {
     pub request: sign_in_request::Model,
     /// The account the link or code was checked against, if the address had one then.
     pub user: Option<user::Model>,
@@ -42,7 +42,7 @@ pub(crate) struct Finishing {
 /// address) changed since it was checked is refused. Refusals are answers, not errors: the
 /// request stays consumed if the caller commits (the writer does, for a batch of links, as
 /// whatever refused them revoked them anyway; a lone code rolls back).
-pub(crate) async fn finish_many(
+pub(super) async fn finish_many(
     txn: &impl ConnectionTrait,
     items: Vec<Finishing>,
     now: SystemTime,
@@ -174,7 +174,7 @@ mod tests {
 
     use super::*;
     use crate::services::accounts;
-    use crate::services::sign_in_requests::Pending;
+    use crate::services::sign_in::requests::Pending;
 
     async fn request(
         db: &impl ConnectionTrait,

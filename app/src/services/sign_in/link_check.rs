@@ -1,23 +1,19 @@
-//! Checking and spending sign-in links, in batches. Checks are reads, batched on their own
-//! (one query per table for all the links presented at one moment); spending is a write,
-//! done by the writer (see `writer`) in one transaction with whatever else is waiting. The
-//! two stages overlap: while one batch is being spent, the next is being checked.
+//! Checking sign-in links, in batches: reads only (one query per table for all the links
+//! presented at one moment). Spending is a write, done by the writer (see `redeem`) in one
+//! transaction with whatever else is waiting; the two stages overlap, so while one batch is
+//! being spent the next is being checked.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait as _,
-    QueryFilter as _,
-};
-use tokens::{Rejection, Revocation, Scope, Subject, Unredeemed, Unverified, Verified};
+use sea_orm::{ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _};
+use tokens::{Rejection, Revocation, Subject, Unredeemed, Unverified, Verified};
 
 use crate::entities::{sign_in_request, user};
+use crate::services::Scopes;
+use crate::services::accounts;
 use crate::services::batcher::{Batch, Batcher, Placement};
-use crate::services::session_auth;
-use crate::services::sign_in::SignedIn;
-use crate::services::sign_in_finish::{Finishing, finish_many};
 use crate::services::time::unix_secs;
 
 /// A link as presented, with the time it was.
@@ -30,17 +26,17 @@ pub struct Presented {
 pub type LinkChecker = Batcher<LinkChecks>;
 
 /// Starts the link checker, reading through `read`.
-pub fn start_checker(
+pub(super) fn start(
     read: DatabaseConnection,
-    login: Arc<Scope>,
+    scopes: Arc<Scopes>,
     placement: Placement,
 ) -> LinkChecker {
-    Batcher::start(LinkChecks { read, login }, placement)
+    Batcher::start(LinkChecks { read, scopes }, placement)
 }
 
 pub struct LinkChecks {
     read: DatabaseConnection,
-    login: Arc<Scope>,
+    scopes: Arc<Scopes>,
 }
 
 impl Batch for LinkChecks {
@@ -48,59 +44,9 @@ impl Batch for LinkChecks {
     type Done = Result<ValidLink, Rejection>;
 
     async fn run(&self, links: Vec<Presented>) -> Result<Vec<Self::Done>, DbErr> {
-        verify(&self.read, &self.login, links.iter().map(|l| (l.token.as_str(), l.now))).await
+        verify(&self.read, &self.scopes.login, links.iter().map(|l| (l.token.as_str(), l.now)))
+            .await
     }
-}
-
-/// A checked link to spend, with the time it was presented.
-pub struct Spend {
-    pub link: ValidLink,
-    /// The browser's current session, ended by signing in.
-    pub replaces: Option<String>,
-    pub now: SystemTime,
-}
-
-/// Spends `links` in the caller's transaction and signs their holders in, each with a new
-/// session lasting `idle`; answers each, in order. A link that another request spent since
-/// it was checked is refused.
-pub(crate) async fn spend(
-    txn: &DatabaseTransaction,
-    links: Vec<Spend>,
-    idle: Duration,
-) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
-    // A batch is written at one instant: the latest of its requests' clocks.
-    let Some(now) = links.iter().map(|l| l.now).max() else {
-        return Ok(Vec::new());
-    };
-    let (tokens, finishing): (Vec<_>, Vec<_>) = links
-        .into_iter()
-        .map(|Spend { link, replaces, .. }| {
-            (link.token, Finishing { request: link.request, user: link.user, replaces })
-        })
-        .unzip();
-    let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;
-    // Only the links whose redemption won go on; the others are answered now.
-    let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(redeemed.len());
-    let (mut waiting, mut items) = (Vec::new(), Vec::new());
-    for (index, (redeemed, item)) in redeemed.into_iter().zip(finishing).enumerate() {
-        match redeemed {
-            Ok(_) => {
-                waiting.push(index);
-                items.push(item);
-                answers.push(None);
-            }
-            Err(rejection) => answers.push(Some(Err(rejection))),
-        }
-    }
-    let finished = finish_many(txn, items, now).await?;
-    let started = session_auth::start_sessions(txn, finished, now, idle).await?;
-    for (index, started) in waiting.into_iter().zip(started) {
-        answers[index] = Some(started);
-    }
-    answers
-        .into_iter()
-        .map(|a| a.ok_or_else(|| DbErr::Custom("a spent link was left unanswered".into())))
-        .collect()
 }
 
 /// A genuine, live link, not yet redeemed.
@@ -115,7 +61,7 @@ pub struct ValidLink {
 /// checks the requests they are bound to are still live: one query per table for all.
 async fn verify<'a>(
     db: &DatabaseConnection,
-    login: &Scope,
+    login: &tokens::Scope,
     presented: impl Iterator<Item = (&'a str, SystemTime)>,
 ) -> Result<Vec<Result<ValidLink, Rejection>>, DbErr> {
     let opened: Vec<_> = presented
@@ -186,10 +132,8 @@ fn check(
     now: SystemTime,
 ) -> Result<ValidLink, Rejection> {
     let revocation = match user {
-        Some(user) => {
-            Revocation { epoch: u64::try_from(user.token_epoch).unwrap_or(0), email: &user.email }
-        }
-        None => Revocation { epoch: 0, email: &request.email },
+        Some(user) => accounts::revocation(user),
+        None => pending_revocation(request),
     };
     let resource = u64::try_from(request.id).unwrap_or(0);
     let token = match unverified.verify(&revocation, now, Some(resource))? {
@@ -212,4 +156,10 @@ fn check(
         return Err(Rejection::Expired);
     }
     Ok(ValidLink { token, request: request.clone(), user: user.cloned() })
+}
+
+/// What a link minted for an address without an account is signed under: the request's
+/// address, at epoch 0. The request is single-use, so nothing else needs revoking.
+pub(super) fn pending_revocation(request: &sign_in_request::Model) -> Revocation<'_> {
+    Revocation { epoch: 0, email: &request.email }
 }

@@ -1,0 +1,76 @@
+//! Every token purpose as configured, each ready to mint and verify.
+//!
+//! Built once at start-up from the operator's max-ages, so no feature can fall back on a
+//! default rule by accident: a purpose's rules exist in one place, this value.
+
+use tokens::{KeyRing, Purpose, Scope, purpose};
+
+/// Each purpose's rules, as configured (the defaults are `tokens::purpose`'s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purposes {
+    pub login: Purpose,
+    pub report: Purpose,
+    pub share: Purpose,
+    pub bookmark: Purpose,
+    pub api: Purpose,
+    pub ws: Purpose,
+}
+
+impl Default for Purposes {
+    fn default() -> Self {
+        Self {
+            login: purpose::LOGIN,
+            report: purpose::REPORT,
+            share: purpose::SHARE,
+            bookmark: purpose::BOOKMARK,
+            api: purpose::API,
+            ws: purpose::WS,
+        }
+    }
+}
+
+/// One [`Scope`] per purpose under one key ring.
+#[derive(Debug)]
+pub struct Scopes {
+    pub login: Scope,
+    pub report: Scope,
+    pub share: Scope,
+    pub bookmark: Scope,
+    pub api: Scope,
+    pub ws: Scope,
+}
+
+impl Scopes {
+    pub fn new(ring: &KeyRing, purposes: &Purposes) -> Self {
+        let scope = |purpose: &Purpose| Scope::new(ring, purpose.clone());
+        Self {
+            login: scope(&purposes.login),
+            report: scope(&purposes.report),
+            share: scope(&purposes.share),
+            bookmark: scope(&purposes.bookmark),
+            api: scope(&purposes.api),
+            ws: scope(&purposes.ws),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokens::Secret;
+
+    use super::*;
+
+    #[test]
+    fn configured_rules_reach_their_scope() {
+        let purposes = Purposes {
+            report: purpose::REPORT.with_max_age(Some(Duration::from_secs(60))).unwrap(),
+            ..Purposes::default()
+        };
+        let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &purposes);
+        assert_eq!(scopes.report.purpose().max_age(), Some(Duration::from_secs(60)));
+        assert_eq!(scopes.login.purpose(), &purpose::LOGIN);
+        assert_eq!(scopes.ws.purpose(), &purpose::WS);
+    }
+}

@@ -1,0 +1,15 @@
+//! What a signed-in session record holds, in tower-sessions' data map.
+
+use serde::{Deserialize, Serialize};
+
+/// The record's key in the session's data.
+pub(super) const KEY: &str = "auth";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct SignedInSession {
+    pub user_id: i64,
+    /// The account's epoch at sign-in: "sign out everywhere" bumps it, ending this session.
+    pub token_epoch: i64,
+    pub signed_in_at: i64,
+    pub seen_at: i64,
+}

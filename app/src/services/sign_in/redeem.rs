@@ -1,0 +1,61 @@
+//! Spending checked sign-in links: the writer's step for them (see `writer`).
+
+use std::time::{Duration, SystemTime};
+
+use sea_orm::{DatabaseTransaction, DbErr};
+use tokens::Rejection;
+
+use super::finish::{Finishing, finish_many};
+use super::link_check::ValidLink;
+use super::signed_in::{SignedIn, start_sessions};
+
+/// A checked link to spend, with the time it was presented.
+pub struct Spend {
+    pub link: ValidLink,
+    /// The browser's current session, ended by signing in.
+    pub replaces: Option<String>,
+    pub now: SystemTime,
+}
+
+/// Spends `links` in the caller's transaction and signs their holders in, each with a new
+/// session lasting `idle`; answers each, in order. A link that another request spent since
+/// it was checked is refused.
+pub(super) async fn spend(
+    txn: &DatabaseTransaction,
+    links: Vec<Spend>,
+    idle: Duration,
+) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
+    // A batch is written at one instant: the latest of its requests' clocks.
+    let Some(now) = links.iter().map(|l| l.now).max() else {
+        return Ok(Vec::new());
+    };
+    let (tokens, finishing): (Vec<_>, Vec<_>) = links
+        .into_iter()
+        .map(|Spend { link, replaces, .. }| {
+            (link.token, Finishing { request: link.request, user: link.user, replaces })
+        })
+        .unzip();
+    let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;
+    // Only the links whose redemption won go on; the others are answered now.
+    let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(redeemed.len());
+    let (mut waiting, mut items) = (Vec::new(), Vec::new());
+    for (index, (redeemed, item)) in redeemed.into_iter().zip(finishing).enumerate() {
+        match redeemed {
+            Ok(_) => {
+                waiting.push(index);
+                items.push(item);
+                answers.push(None);
+            }
+            Err(rejection) => answers.push(Some(Err(rejection))),
+        }
+    }
+    let finished = finish_many(txn, items, now).await?;
+    let started = start_sessions(txn, finished, now, idle).await?;
+    for (index, started) in waiting.into_iter().zip(started) {
+        answers[index] = Some(started);
+    }
+    answers
+        .into_iter()
+        .map(|a| a.ok_or_else(|| DbErr::Custom("a spent link was left unanswered".into())))
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! What the service-level suites share: services on a test database, and the two
+//! databases every rule is checked on.
+
+// Each suite uses its own part of this module.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use app::services::sign_in::CodeHasher;
+use app::services::{Db, Purposes, Scopes, Services, SignInSettings};
+use migrations::test_database::TestDatabase;
+use tokens::{KeyRing, Secret};
+
+/// The services, on `database`, with the default purposes under a fresh secret.
+pub fn services(database: &TestDatabase) -> Services {
+    services_with(database, &Purposes::default())
+}
+
+pub fn services_with(database: &TestDatabase, purposes: &Purposes) -> Services {
+    let settings = SignInSettings {
+        base_url: "https://latchkey.test".into(),
+        secure_cookies: true,
+        per_email: 5,
+        per_ip: 60,
+        rate_window: Duration::from_secs(15 * 60),
+        session_idle: Duration::from_secs(3600),
+        session_absolute: Duration::from_secs(86400),
+    };
+    Services::new(
+        Db::single(database.db.clone()),
+        Scopes::new(&KeyRing::new(Secret::generate()), purposes),
+        settings,
+        // The cheapest valid parameters: these tests are about the rules, not the cost.
+        CodeHasher::new(8, 1, 1).unwrap(),
+    )
+}
+
+/// Runs each named `async fn(TestDatabase)` on SQLite and, when configured, PostgreSQL.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() {
+                super::$name(migrations::test_database::sqlite().await.unwrap()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(database) = migrations::test_database::postgres().await.unwrap() {
+                    super::$name(database).await;
+                }
+            })*
+        }
+    };
+}
