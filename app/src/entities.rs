@@ -1,6 +1,8 @@
 //! SeaORM entities: one module per table (server only).
 
 pub mod outbox_message;
+pub mod report;
+pub mod report_link;
 pub mod session;
 pub mod sign_in_request;
 pub mod user;

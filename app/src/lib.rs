@@ -22,7 +22,10 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod services;
 
-use pages::{CheckEmailPage, ContinueSignInPage, DashboardPage, HomePage, NotFound, SignInPage};
+use pages::{
+    CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage, HomePage, NewReportPage,
+    NotFound, ReportLinkPage, ReportPage, SignInPage,
+};
 
 /// The HTML document around the app, rendered once per server-side request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -76,6 +79,10 @@ pub fn App() -> impl IntoView {
                     // JavaScript and can answer with a redirect.
                     <Route path=path!("/signin/continue") view=ContinueSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/new") view=NewReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/:id") view=ReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/:id/edit") view=EditReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/reports/:id/view") view=ReportLinkPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

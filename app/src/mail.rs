@@ -1,6 +1,7 @@
 //! The messages Latchkey sends (server only). Each has a plain-text and an HTML part.
 
-mod describe;
+pub(crate) mod describe;
+pub mod report_link;
 pub mod sign_in;
 
 /// A message ready to hand to a transport.

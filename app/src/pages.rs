@@ -1,8 +1,9 @@
 mod check_email;
 mod continue_sign_in;
-mod dashboard;
+pub(crate) mod dashboard;
 mod home;
 mod not_found;
+mod reports;
 mod sign_in;
 
 pub use check_email::CheckEmailPage;
@@ -10,4 +11,5 @@ pub use continue_sign_in::ContinueSignInPage;
 pub use dashboard::DashboardPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
+pub use reports::{EditReportPage, NewReportPage, ReportLinkPage, ReportPage};
 pub use sign_in::SignInPage;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::services::Services;
+use crate::services::reports::Visit;
 use crate::services::sign_in::SignedIn;
 
 /// The client's address, as the server decided it (the peer, or a trusted proxy's header).
@@ -29,6 +30,44 @@ pub async fn session() -> Result<Session, ServerFnError> {
 /// new session's (a removal for a stale id, the old id for a live one).
 pub async fn current_session_id() -> Result<Option<String>, ServerFnError> {
     Ok(session().await?.id().map(|id| id.to_string()))
+}
+
+/// The signed-in account, if the browser's session has one that is still valid.
+pub async fn signed_in_user() -> Result<Option<crate::entities::user::Model>, ServerFnError> {
+    let services = services()?;
+    let session = session().await?;
+    crate::services::sessions::current_user(
+        &services.sessions,
+        &session,
+        std::time::SystemTime::now(),
+    )
+    .await
+    .map_err(internal)
+}
+
+/// Whether this request is a person's page load, to count as an open: `HEAD` and
+/// speculative loads (`Sec-Purpose`/`Purpose: prefetch`, prerender) are not.
+pub fn visit() -> Visit {
+    use_context::<http::request::Parts>()
+        .map_or(Visit::NotCounted, |parts| visit_of(&parts.method, &parts.headers))
+}
+
+/// [`visit`], from a request's method and headers.
+pub fn visit_of(method: &http::Method, headers: &http::HeaderMap) -> Visit {
+    let speculative = ["sec-purpose", "purpose", "x-purpose", "x-moz"].iter().any(|name| {
+        headers.get_all(*name).iter().any(|v| {
+            let v = v.to_str().unwrap_or_default().to_ascii_lowercase();
+            v.contains("prefetch") || v.contains("prerender") || v.contains("preview")
+        })
+    });
+    if *method == http::Method::HEAD || speculative { Visit::NotCounted } else { Visit::Counted }
+}
+
+/// Sets the response's status (for pages rendered on the server).
+pub fn set_status(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
 }
 
 /// Where the request came from: client address and User-Agent.

@@ -8,6 +8,7 @@ mod m20261123_000002_create_redeemed_tokens;
 mod m20261124_000003_create_sign_in_requests;
 mod m20261124_000004_create_outbox;
 mod m20261124_000005_create_sessions;
+mod m20261202_000006_create_reports;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_sign_in_requests::Migration),
             Box::new(m20261124_000004_create_outbox::Migration),
             Box::new(m20261124_000005_create_sessions::Migration),
+            Box::new(m20261202_000006_create_reports::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
 mod health;
+pub mod report_link;
 mod sign_in_link;
 
 pub use health::healthz;

@@ -177,6 +177,7 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
             move || app::shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::report_link::negotiate))
         .layer(axum::middleware::from_fn(bad_arguments::as_bad_request))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(client_ip_source, client_ip::insert_client_ip))

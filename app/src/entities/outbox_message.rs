@@ -25,6 +25,8 @@ impl ActiveModelBehavior for ActiveModel {}
 
 /// `outbox.kind` values.
 pub const SIGN_IN: &str = "sign_in";
+/// A link to one report, for its owner (`reference_id`: the report link).
+pub const REPORT_LINK: &str = "report_link";
 
 /// `outbox.status` values.
 pub const PENDING: &str = "pending";

@@ -1,19 +1,37 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+use crate::pages::reports::ReportSummary;
 
 /// The signed-in account's address, or `None` for a visitor.
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<String>, ServerFnError> {
-    use crate::request::{internal, services, session};
-    use crate::services::sessions;
+    Ok(crate::request::signed_in_user().await?.map(|u| u.email))
+}
 
+/// The dashboard's content: who is signed in and their reports; `None` for a visitor.
+#[server(prefix = "/api", endpoint = "dashboard")]
+pub async fn dashboard() -> Result<Option<(String, Vec<ReportSummary>)>, ServerFnError> {
+    use crate::mail::describe::utc_time;
+    use crate::request::{internal, services, signed_in_user};
+    use crate::services::{reports, time::from_unix};
+
+    let Some(user) = signed_in_user().await? else {
+        return Ok(None);
+    };
     let services = services()?;
-    let session = session().await?;
-    let user = sessions::current_user(&services.sessions, &session, std::time::SystemTime::now())
-        .await
-        .map_err(internal)?;
-    Ok(user.map(|u| u.email))
+    let list = reports::list(&services.reports, user.id).await.map_err(internal)?;
+    let summaries = list
+        .into_iter()
+        .map(|r| ReportSummary {
+            id: r.id,
+            title: r.title,
+            updated: utc_time(from_unix(r.updated_at)),
+        })
+        .collect();
+    Ok(Some((user.email, summaries)))
 }
 
 /// Ends the session on this device.
@@ -29,7 +47,9 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
 /// `/dashboard`: where people land after signing in.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let me = Resource::new(|| (), |()| current_user());
+    let me = Resource::new(|| (), |()| dashboard());
+    let query = use_query_map();
+    let deleted = move || query.read().get("deleted").is_some();
     let action = ServerAction::<SignOut>::new();
     let pending = action.pending();
 
@@ -38,7 +58,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(email)) => {
+                    Ok(Some((email, reports))) => {
                         view! {
                             <section class="panel" aria-labelledby="dashboard-title">
                                 <h1 id="dashboard-title">"Dashboard"</h1>
@@ -49,6 +69,14 @@ pub fn DashboardPage() -> impl IntoView {
                                     </button>
                                 </ActionForm>
                             </section>
+                            <section class="panel" aria-labelledby="reports-title">
+                                <h2 id="reports-title">"Reports"</h2>
+                                <p role="status" class="notice" hidden=move || !deleted()>
+                                    "The report is deleted, and every link to it revoked."
+                                </p>
+                                <p><a class="button" href="/reports/new">"New report"</a></p>
+                                <ReportList reports />
+                            </section>
                         }
                             .into_any()
                     }
@@ -58,4 +86,27 @@ pub fn DashboardPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+#[component]
+fn ReportList(reports: Vec<ReportSummary>) -> impl IntoView {
+    if reports.is_empty() {
+        return view! { <p class="hint">"No reports yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="report-list">
+            {reports
+                .into_iter()
+                .map(|r| {
+                    view! {
+                        <li>
+                            <a href=format!("/reports/{}", r.id)>{r.title}</a>
+                            <span class="hint">{format!(" · updated {}", r.updated)}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::services::reports::Reports;
 use crate::services::sessions::Sessions;
 use crate::services::sign_in::{CodeHasher, SignIn};
 use crate::services::{Db, Scopes, SignInSettings};
@@ -18,6 +19,7 @@ pub struct Services {
     pub settings: Arc<SignInSettings>,
     pub sessions: Sessions,
     pub sign_in: SignIn,
+    pub reports: Reports,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
 }
@@ -32,6 +34,8 @@ impl Services {
         let sessions = Sessions::new(db.clone(), settings.clone());
         let sign_in =
             SignIn::start(db.clone(), scopes.clone(), settings.clone(), codes, mail_queued.clone());
-        Self { db, scopes, settings, sessions, sign_in, mail_queued }
+        let reports =
+            Reports::start(db.clone(), scopes.clone(), settings.clone(), mail_queued.clone());
+        Self { db, scopes, settings, sessions, sign_in, reports, mail_queued }
     }
 }

@@ -1,4 +1,4 @@
-// Reading the sign-in emails the e2e servers write as .eml files (the default transport).
+// Reading the emails the e2e servers write as .eml files (the default transport).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "@playwright/test";
@@ -32,8 +32,8 @@ function textPart(raw: string): string {
   return body;
 }
 
-/** Waits for the sign-in email to `to` in `dir` and returns its link and code. */
-export async function signInEmail(dir: string, to: string): Promise<SignInEmail> {
+/** Waits for an email to `to` in `dir` whose text part matches `pattern`; returns that text. */
+async function emailMatching(dir: string, to: string, pattern: RegExp): Promise<string> {
   let found: string | undefined;
   await expect
     .poll(
@@ -46,13 +46,27 @@ export async function signInEmail(dir: string, to: string): Promise<SignInEmail>
         }
         found = names
           .map((n) => readFileSync(join(dir, n), "utf8"))
-          .find((raw) => new RegExp(`^To: ${to.replace(/[.+]/g, "\\$&")}\\r?$`, "mi").test(raw));
+          .filter((raw) => new RegExp(`^To: ${to.replace(/[.+]/g, "\\$&")}\\r?$`, "mi").test(raw))
+          .map(textPart)
+          .find((text) => pattern.test(text));
         return found !== undefined;
       },
-      { message: `an email to ${to} in ${dir}`, timeout: 15_000 },
+      { message: `an email to ${to} matching ${pattern} in ${dir}`, timeout: 15_000 },
     )
     .toBe(true);
-  const text = textPart(found!);
+  return found!;
+}
+
+/** Waits for the report-link email to `to` for report `id`; returns the link. */
+export async function reportLinkEmail(dir: string, to: string, id: string): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+/reports/${id}/view\\?token=[A-Za-z0-9_-]+`);
+  const text = await emailMatching(dir, to, pattern);
+  return text.match(pattern)![0];
+}
+
+/** Waits for the sign-in email to `to` in `dir` and returns its link and code. */
+export async function signInEmail(dir: string, to: string): Promise<SignInEmail> {
+  const text = await emailMatching(dir, to, /\/signin\/link\?token=/);
   const link = text.match(/https?:\/\/\S+\/signin\/link\?token=[A-Za-z0-9_-]+/)?.[0];
   const code = text.match(/enter this code: (\d{3}) (\d{3})/);
   expect(link, text).toBeTruthy();

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use app::entities::outbox_message;
 use app::mail;
-use app::services::{Services, outbox, sign_in};
+use app::services::{Services, outbox, reports, sign_in};
 
 use crate::mailer::{Mailer, SendError};
 
@@ -66,6 +66,26 @@ async fn deliver(
                         "sign-in request used or expired; email dropped"
                     );
                     return outbox::drop_message(db, message.id, "request used or expired").await;
+                }
+            }
+        }
+        outbox_message::REPORT_LINK => {
+            let prepared = reports::prepare_link_mail(
+                &services.reports,
+                message.reference_id,
+                SystemTime::now(),
+            );
+            match prepared.await? {
+                Some(mail) => {
+                    tracing::debug!(link = %mail.link, "report link");
+                    mail::report_link::render(&mail)
+                }
+                None => {
+                    tracing::info!(
+                        message = message.id,
+                        "report link revoked or expired; email dropped"
+                    );
+                    return outbox::drop_message(db, message.id, "link revoked or expired").await;
                 }
             }
         }

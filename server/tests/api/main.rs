@@ -5,5 +5,6 @@ mod config;
 mod health;
 mod helpers;
 mod pages;
+mod reports;
 mod sign_in;
 mod smtp;

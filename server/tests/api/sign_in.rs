@@ -34,11 +34,11 @@ async fn redeem(app: &TestApp, browser: &reqwest::Client, token: &str) -> reqwes
     browser.post(app.url("/api/sign-in/link")).form(&[("token", token)]).send().await.unwrap()
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
-fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
 }
 
@@ -293,7 +293,7 @@ async fn first_eml(app: &TestApp) -> SignInEmail {
 }
 
 /// Signs `email` in through the file transport's .eml, returning the browser.
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = app.browser();
     ask(app, &browser, email, None).await;
     let message = first_eml(app).await;

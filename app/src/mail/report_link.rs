@@ -1,0 +1,65 @@
+//! The report-link email: one link that opens one report, read-only, and says that it
+//! signs nobody in, so forwarding it shares that report and nothing else.
+
+use leptos::prelude::*;
+
+use super::{Rendered, describe};
+use crate::services::reports::ReportLinkMail;
+
+pub fn render(mail: &ReportLinkMail) -> Rendered {
+    let lifetime = match mail.valid_for {
+        Some(left) => format!("It works for the next {}.", describe::duration(left)),
+        None => "It works until you revoke it.".to_owned(),
+    };
+    let title = &mail.report_title;
+    let text = format!(
+        "Your report: {title}\n\
+         \n\
+         Open it with this link:\n\
+         \n\
+         {link}\n\
+         \n\
+         {lifetime} It opens this report, read-only, and does not sign you in; anyone you\n\
+         forward it to can read this report. You can revoke the link from the report's page.\n",
+        link = mail.link,
+    );
+    let html = view! {
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <title>"Your Latchkey report"</title>
+            </head>
+            <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933;">
+                <h1 style="font-size: 1.4em;">{format!("Your report: {title}")}</h1>
+                <p>
+                    <a
+                        href=mail.link.clone()
+                        style="display: inline-block; padding: 0.6em 1.2em; background: #2353d6; color: #fff; border-radius: 6px; text-decoration: none;"
+                    >
+                        "Open the report"
+                    </a>
+                </p>
+                <p>{lifetime.clone()}</p>
+                <p style="color: #52606d; font-size: 0.9em;">
+                    "It opens this report, read-only, and does not sign you in; anyone you forward it to can read this report. You can revoke the link from the report's page."
+                </p>
+            </body>
+        </html>
+    }
+    .to_html();
+    Rendered {
+        to: mail.to.clone(),
+        subject: format!("Your Latchkey report: {}", subject_safe(title)),
+        text,
+        html: format!("<!DOCTYPE html>{html}"),
+    }
+}
+
+/// Titles are one line already (see `Draft`); bounded so a subject stays readable.
+fn subject_safe(title: &str) -> String {
+    let mut subject: String = title.chars().take(80).collect();
+    if title.chars().count() > 80 {
+        subject.push('…');
+    }
+    subject
+}

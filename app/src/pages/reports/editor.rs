@@ -1,0 +1,151 @@
+//! `/reports/new` and `/reports/:id/edit`: a title and a Markdown body.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
+
+use super::summary::{Access, ReportDetail};
+use super::view::get_report;
+
+/// Saves a report (a new one when `id` is absent) and goes to it. Validation errors are
+/// answered as errors, which the form shows; the form's own limits catch them first when
+/// JavaScript is off.
+#[server(prefix = "/api", endpoint = "reports/save")]
+pub async fn save_report(
+    id: Option<i64>,
+    title: String,
+    body: String,
+) -> Result<(), ServerFnError> {
+    use std::time::SystemTime;
+
+    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::services::reports::{self, Draft};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/dashboard");
+        return Ok(());
+    };
+    let draft = Draft::parse(&title, &body).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let services = services()?;
+    let now = SystemTime::now();
+    let saved = match id {
+        None => Some(reports::create(&services.reports, user.id, &draft, now).await),
+        Some(id) => reports::update(&services.reports, user.id, id, &draft, now).await.transpose(),
+    };
+    match saved.transpose().map_err(internal)? {
+        Some(report) => redirect(&format!("/reports/{}", report.id)),
+        None => return Err(ServerFnError::new("That report no longer exists.")),
+    }
+    Ok(())
+}
+
+/// Deletes a report and every link to it.
+#[server(prefix = "/api", endpoint = "reports/delete")]
+pub async fn delete_report(id: i64) -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::services::reports;
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/dashboard");
+        return Ok(());
+    };
+    let services = services()?;
+    reports::delete(&services.reports, user.id, id).await.map_err(internal)?;
+    redirect("/dashboard?deleted=1");
+    Ok(())
+}
+
+/// `/reports/new`.
+#[component]
+pub fn NewReportPage() -> impl IntoView {
+    let me = Resource::new(|| (), |()| crate::pages::dashboard::current_user());
+    view! {
+        <Title text="New report" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(_)) => view! { <ReportForm report=None /> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/signin?next=/reports/new" /> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/reports/:id/edit`.
+#[component]
+pub fn EditReportPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let report = Resource::new(id, |id| get_report(id.unwrap_or(0)));
+    view! {
+        <Title text="Edit report" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Ok(Access::Granted(report)) => {
+                        let id = report.id;
+                        view! {
+                            <ReportForm report=Some(report) />
+                            <DeleteReport id />
+                        }
+                            .into_any()
+                    }
+                    Ok(Access::SignedOut) => view! { <Redirect path="/signin?next=/dashboard" /> }.into_any(),
+                    Ok(Access::NotFound) => view! { <crate::pages::NotFound /> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
+    let action = ServerAction::<SaveReport>::new();
+    let pending = action.pending();
+    let failed = move || action.value().get().and_then(Result::err).map(|e| e.to_string());
+    let heading = if report.is_some() { "Edit report" } else { "New report" };
+    let (id, title, body) = match report {
+        Some(r) => (Some(r.id), r.title, r.markdown),
+        None => (None, String::new(), String::new()),
+    };
+    view! {
+        <section class="panel" aria-labelledby="editor-title">
+            <h1 id="editor-title">{heading}</h1>
+            <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
+                {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
+                <label for="report-title">"Title"</label>
+                <input id="report-title" name="title" type="text" required maxlength="200" value=title />
+                <label for="report-body">"Report (Markdown)"</label>
+                <textarea id="report-body" name="body" rows="16" maxlength="100000" aria-describedby="body-hint">
+                    {body}
+                </textarea>
+                <p id="body-hint" class="hint">
+                    "Headings, lists, links, tables and emphasis are kept; scripts and styles are removed."
+                </p>
+                <button type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save report" }}
+                </button>
+                <p class="error" role="alert">{failed}</p>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteReport(id: i64) -> impl IntoView {
+    let action = ServerAction::<DeleteReport>::new();
+    view! {
+        <section class="panel" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete this report"</h2>
+            <p>"Deleting it also revokes every link to it, at once. This cannot be undone."</p>
+            <ActionForm action>
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="secondary danger">"Delete report"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,190 @@
+//! `/reports/:id`: the owner's report, with "email me a link" and the links issued.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::summary::{Access, LinkSummary, ReportDetail};
+
+/// The signed-in owner's report, with its live links.
+#[server(prefix = "/api", endpoint = "reports/get")]
+pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> {
+    use std::time::SystemTime;
+
+    use crate::mail::describe::utc_time;
+    use crate::request::{internal, services, set_status, signed_in_user};
+    use crate::services::reports;
+
+    let Some(user) = signed_in_user().await? else {
+        return Ok(Access::SignedOut);
+    };
+    let services = services()?;
+    let now = SystemTime::now();
+    let found = reports::get(&services.reports, user.id, id).await.map_err(internal)?;
+    let links = reports::links_of(&services.reports, user.id, id, now).await.map_err(internal)?;
+    let (Some(report), Some(links)) = (found, links) else {
+        set_status(http::StatusCode::NOT_FOUND);
+        return Ok(Access::NotFound);
+    };
+    Ok(Access::Granted(ReportDetail {
+        id: report.id,
+        title: report.title,
+        markdown: report.body_markdown,
+        body_html: report.body_html,
+        updated: utc_time(crate::services::time::from_unix(report.updated_at)),
+        links: links
+            .into_iter()
+            .map(|link| LinkSummary {
+                id: link.id,
+                created: utc_time(link.created_at),
+                expires: link.expires_at.map(utc_time),
+                last_opened: link.last_opened_at.map(utc_time),
+                opens: link.opens,
+            })
+            .collect(),
+    }))
+}
+
+/// "Email me a link to this report".
+#[server(prefix = "/api", endpoint = "reports/email-link")]
+pub async fn email_report_link(id: i64) -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::services::reports::{self, LinkEmail};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect(&format!("/signin?next=/reports/{id}"));
+        return Ok(());
+    };
+    let services = services()?;
+    let now = std::time::SystemTime::now();
+    let sent = reports::email_link(&services.reports, &user, id, now).await.map_err(internal)?;
+    redirect(&match sent {
+        LinkEmail::Queued => format!("/reports/{id}?link=sent"),
+        LinkEmail::OverLimit => format!("/reports/{id}?link=limit"),
+        LinkEmail::NotFound => format!("/reports/{id}"),
+    });
+    Ok(())
+}
+
+/// Revokes one link to a report, at once.
+#[server(prefix = "/api", endpoint = "reports/revoke-link")]
+pub async fn revoke_report_link(report: i64, link: i64) -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::services::reports;
+
+    let Some(user) = signed_in_user().await? else {
+        redirect(&format!("/signin?next=/reports/{report}"));
+        return Ok(());
+    };
+    let services = services()?;
+    reports::revoke_link(&services.reports, user.id, link).await.map_err(internal)?;
+    redirect(&format!("/reports/{report}?link=revoked"));
+    Ok(())
+}
+
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let report = Resource::new(id, |id| get_report(id.unwrap_or(0)));
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Ok(Access::Granted(report)) => view! { <OwnerView report /> }.into_any(),
+                    Ok(Access::SignedOut) => {
+                        let next = format!("/signin?next=/reports/{}", id().unwrap_or(0));
+                        view! { <Redirect path=next /> }.into_any()
+                    }
+                    Ok(Access::NotFound) => view! { <crate::pages::NotFound /> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OwnerView(report: ReportDetail) -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || match query.read().get("link").as_deref() {
+        Some("sent") => Some("We've emailed you a link to this report."),
+        Some("limit") => Some("You've asked for many links this hour; try again later."),
+        Some("revoked") => Some("The link is revoked: it no longer opens this report."),
+        _ => None,
+    };
+    let email = ServerAction::<EmailReportLink>::new();
+    let sending = email.pending();
+    let id = report.id;
+    view! {
+        <Title text=report.title.clone() />
+        <article class="panel report" aria-labelledby="report-title">
+            <h1 id="report-title">{report.title.clone()}</h1>
+            <p class="hint">{format!("Updated {}", report.updated)}</p>
+            <div class="report-body" inner_html=report.body_html.clone()></div>
+        </article>
+        <section class="panel" aria-labelledby="links-title">
+            <h2 id="links-title">"Links to this report"</h2>
+            <p role="status" class="notice" hidden=move || notice().is_none()>{notice}</p>
+            <p>
+                "A report link opens this report, read-only, for whoever has the email. It does not sign anyone in."
+            </p>
+            <div class="actions">
+                <ActionForm action=email>
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <button type="submit" disabled=move || sending.get()>
+                        {move || if sending.get() { "Sending…" } else { "Email me a link to this report" }}
+                    </button>
+                </ActionForm>
+                <a class="button secondary" href=format!("/reports/{id}/edit")>"Edit"</a>
+            </div>
+            <LinkList report=id links=report.links />
+        </section>
+    }
+}
+
+#[component]
+fn LinkList(report: i64, links: Vec<LinkSummary>) -> impl IntoView {
+    if links.is_empty() {
+        return view! { <p class="hint">"No live links."</p> }.into_any();
+    }
+    let revoke = ServerAction::<RevokeReportLink>::new();
+    view! {
+        <table class="links">
+            <caption class="visually-hidden">"Live links to this report"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col">"Last opened"</th>
+                    <th scope="col">"Opens"</th>
+                    <th scope="col"><span class="visually-hidden">"Revoke"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {links
+                    .into_iter()
+                    .map(|link| {
+                        view! {
+                            <tr>
+                                <td>{link.created}</td>
+                                <td>{link.expires.unwrap_or_else(|| "when revoked".to_owned())}</td>
+                                <td>{link.last_opened.unwrap_or_else(|| "never".to_owned())}</td>
+                                <td>{link.opens}</td>
+                                <td>
+                                    <ActionForm action=revoke>
+                                        <input type="hidden" name="report" value=report.to_string() />
+                                        <input type="hidden" name="link" value=link.id.to_string() />
+                                        <button type="submit" class="secondary">"Revoke"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+        .into_any()
+}

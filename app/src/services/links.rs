@@ -1,0 +1,108 @@
+//! The one check every reusable link goes through (report links now; shares, personal
+//! links and API tokens as they come): open the token, load its account and the row it is
+//! bound to, verify the tag against the account's current revocation material, then ask
+//! the row whether it still grants anything.
+//!
+//! The order is the security argument. Nothing about the row is said before the tag
+//! verifies, so a guessed or altered token learns nothing, not even whether a row id
+//! exists; only a genuine token can hear that its row is revoked or expired.
+
+use std::future::Future;
+use std::time::SystemTime;
+
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _};
+use tokens::{Claims, Rejection, Scope, Subject, Verified};
+
+use crate::entities::user;
+use crate::services::accounts;
+
+/// A row a reusable link is bound to: the token's resource names it.
+pub trait LinkRow {
+    /// The account the token speaks for, whose revocation material signs it.
+    fn account_id(&self) -> i64;
+    /// Whether the row still grants what the link opens.
+    fn state(&self, now: SystemTime) -> Result<(), Gone>;
+}
+
+/// Why a genuine link opens nothing any more. Safe to tell its holder: it verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gone {
+    Revoked,
+    Expired,
+}
+
+/// Why a link was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Not a working link of this purpose: malformed, forged, for another resource, or
+    /// revoked with its account's material. The reason is for logs only.
+    Invalid(Rejection),
+    /// Genuine, but its row says no.
+    Gone(Gone),
+}
+
+impl From<Rejection> for Refused {
+    fn from(rejection: Rejection) -> Self {
+        Self::Invalid(rejection)
+    }
+}
+
+/// A link that checked out: its account, its row and what the token says.
+#[derive(Debug)]
+pub struct Opened<R> {
+    pub account: user::Model,
+    pub row: R,
+    pub claims: Claims,
+}
+
+/// Checks `token` under `scope`, loading its row with `load` (by the id the token names).
+/// The account and the row are read at once, each a round trip of its own.
+pub async fn open<R, F>(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    token: &str,
+    now: SystemTime,
+    load: impl FnOnce(i64) -> F,
+) -> Result<Result<Opened<R>, Refused>, DbErr>
+where
+    R: LinkRow,
+    F: Future<Output = Result<Option<R>, DbErr>>,
+{
+    let unverified = match scope.open(token) {
+        Ok(unverified) => unverified,
+        Err(rejection) => return Ok(Err(rejection.into())),
+    };
+    let Subject::User(account_id) = unverified.subject() else {
+        return Ok(Err(Rejection::UnknownSubject.into()));
+    };
+    let (Ok(account_id), Some(resource)) =
+        (i64::try_from(account_id), unverified.resource().and_then(|r| i64::try_from(r).ok()))
+    else {
+        return Ok(Err(Rejection::Malformed.into()));
+    };
+    let (account, row) =
+        tokio::try_join!(user::Entity::find_by_id(account_id).one(db), load(resource))?;
+    let Some(account) = account else {
+        return Ok(Err(Rejection::UnknownSubject.into()));
+    };
+    let resource = u64::try_from(resource).unwrap_or_default();
+    let claims = match unverified.verify(&accounts::revocation(&account), now, Some(resource)) {
+        Ok(Verified::Reusable(claims)) => claims,
+        // A reusable purpose never yields a single-use token; refuse rather than skip it.
+        Ok(Verified::SingleUse(_)) => return Ok(Err(Rejection::Malformed.into())),
+        Err(rejection) => return Ok(Err(rejection.into())),
+    };
+    // Genuine from here on.
+    if account.status != user::ACTIVE {
+        return Ok(Err(Rejection::InactiveSubject.into()));
+    }
+    // A deleted row revoked every link to it; a row of another account was never this
+    // token's to open.
+    let Some(row) = row.filter(|row| row.account_id() == account.id) else {
+        return Ok(Err(Rejection::WrongResource.into()));
+    };
+    if let Err(gone) = row.state(now) {
+        return Ok(Err(Refused::Gone(gone)));
+    }
+    Ok(Ok(Opened { account, row, claims }))
+}

@@ -1,0 +1,80 @@
+//! A report as typed into the editor, checked once: a title and a Markdown body.
+
+/// The longest title, in characters (the column holds 200).
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The longest body, in bytes: far above any real report, and a bound on render time.
+pub const MAX_BODY_BYTES: usize = 100_000;
+
+/// A title and body that can be saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    title: String,
+    markdown: String,
+}
+
+/// Why a draft cannot be saved; `Display` is the message the editor shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftError {
+    EmptyTitle,
+    TitleTooLong,
+    BodyTooLong,
+}
+
+impl std::fmt::Display for DraftError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::EmptyTitle => f.write_str("Give the report a title."),
+            Self::TitleTooLong => {
+                write!(f, "The title is too long: at most {MAX_TITLE_CHARS} characters.")
+            }
+            Self::BodyTooLong => {
+                write!(f, "The report is too long: at most {} KB of text.", MAX_BODY_BYTES / 1000)
+            }
+        }
+    }
+}
+
+impl std::error::Error for DraftError {}
+
+impl Draft {
+    /// Trims the title (one line: control characters and line breaks become spaces) and
+    /// normalises the body's line endings.
+    pub fn parse(title: &str, markdown: &str) -> Result<Self, DraftError> {
+        let title: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(DraftError::EmptyTitle);
+        }
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(DraftError::TitleTooLong);
+        }
+        if markdown.len() > MAX_BODY_BYTES {
+            return Err(DraftError::BodyTooLong);
+        }
+        Ok(Self { title: title.to_owned(), markdown: markdown.replace("\r\n", "\n") })
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    pub fn markdown(&self) -> &str {
+        &self.markdown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_one_trimmed_line() {
+        let draft = Draft::parse("  Weekly\nsummary\t ", "body\r\nline").unwrap();
+        assert_eq!(draft.title(), "Weekly summary");
+        assert_eq!(draft.markdown(), "body\nline");
+        assert_eq!(Draft::parse(" \n ", ""), Err(DraftError::EmptyTitle));
+        assert_eq!(Draft::parse(&"é".repeat(200), "").unwrap().title().chars().count(), 200);
+        assert_eq!(Draft::parse(&"é".repeat(201), ""), Err(DraftError::TitleTooLong));
+        assert_eq!(Draft::parse("t", &"x".repeat(100_001)), Err(DraftError::BodyTooLong));
+    }
+}

@@ -1,0 +1,118 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { reportLinkEmail, signInEmail, uniqueEmail } from "./support/mail";
+
+const MAIL = process.env.E2E_MAIL_DIR ?? "../target/e2e/mail";
+
+async function hydrated(page: Page) {
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Serious or critical axe violations on the current page. */
+async function serious(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto("/signin");
+  await hydrated(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
+  const mail = await signInEmail(MAIL, email);
+  await page.goto(mail.link);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+test("a report link opens one report in another browser, read-only, until revoked", async ({ page, browser }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const email = uniqueEmail("report");
+  await signIn(page, email);
+
+  await hydrated(page);
+  await page.getByRole("link", { name: "New report" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("New report");
+  await hydrated(page);
+  expect(await serious(page)).toEqual([]);
+  await page.getByLabel("Title").fill("Quarterly numbers");
+  await page.getByLabel("Report (Markdown)").fill("## Up\n\nSales rose by **42%**.\n\n<script>window.owned = 1</script>");
+  await page.getByRole("button", { name: "Save report" }).click();
+  await expect(page).toHaveURL(/\/reports\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Quarterly numbers");
+  await expect(page.locator(".report-body strong")).toHaveText("42%");
+  expect(await page.evaluate(() => (window as any).owned)).toBeUndefined();
+  const id = page.url().match(/\/reports\/(\d+)$/)![1];
+  await hydrated(page);
+  expect(await serious(page)).toEqual([]);
+
+  await page.getByRole("button", { name: "Email me a link to this report" }).click();
+  await expect(page.getByRole("status")).toHaveText("We've emailed you a link to this report.");
+  const link = await reportLinkEmail(MAIL, email, id);
+
+  // Someone the email was forwarded to: a fresh browser, signed in nowhere.
+  const guest = await browser.newContext();
+  const guestPage = await guest.newPage();
+  await guestPage.goto(link);
+  await expect(guestPage.getByRole("heading", { level: 1 })).toHaveText("Quarterly numbers");
+  await expect(guestPage.getByText("You are not signed in")).toBeVisible();
+  await hydrated(guestPage);
+  expect(await serious(guestPage)).toEqual([]);
+  await guestPage.goto("/dashboard");
+  await expect(guestPage).toHaveURL(/\/signin\?next=\/dashboard$/);
+
+  // The owner sees the open and revokes the link.
+  await page.reload();
+  await expect(page.getByRole("row").nth(1).getByRole("cell").nth(3)).toHaveText("1", { timeout: 5_000 });
+  await hydrated(page);
+  await page.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByRole("status")).toHaveText("The link is revoked: it no longer opens this report.");
+
+  await guestPage.goto(link);
+  await expect(guestPage.getByRole("heading", { level: 1 })).toHaveText("This link does not work");
+  await hydrated(guestPage);
+  expect(await serious(guestPage)).toEqual([]);
+  await guest.close();
+  expect(errors).toEqual([]);
+});
+
+test("reports work without JavaScript", async ({ browser }) => {
+  const email = uniqueEmail("nojs");
+  const withJs = await browser.newContext();
+  const page = await withJs.newPage();
+  await signIn(page, email);
+  const cookies = await withJs.cookies();
+  await withJs.close();
+
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  await context.addCookies(cookies);
+  const plain = await context.newPage();
+  await plain.goto("/reports/new");
+  await plain.getByLabel("Title").fill("Plain");
+  await plain.getByLabel("Report (Markdown)").fill("*works*");
+  await plain.getByRole("button", { name: "Save report" }).click();
+  await expect(plain).toHaveURL(/\/reports\/\d+$/);
+  await expect(plain.locator(".report-body em")).toHaveText("works");
+  const id = plain.url().match(/\/reports\/(\d+)$/)![1];
+  expect(await serious(plain)).toEqual([]);
+
+  await plain.getByRole("button", { name: "Email me a link to this report" }).click();
+  await expect(plain.getByRole("status")).toHaveText("We've emailed you a link to this report.");
+  const link = await reportLinkEmail(MAIL, email, id);
+  const reader = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await reader.goto(link);
+  await expect(reader.getByRole("heading", { level: 1 })).toHaveText("Plain");
+  expect(await serious(reader)).toEqual([]);
+
+  await plain.goto(`/reports/${id}/edit`);
+  await plain.getByRole("button", { name: "Delete report" }).click();
+  await expect(plain).toHaveURL(/\/dashboard\?deleted=1$/);
+  await reader.reload();
+  await expect(reader.getByRole("heading", { level: 1 })).toHaveText("This link does not work");
+  await context.close();
+});

@@ -1,0 +1,106 @@
+//! `/reports/{id}/view?token=…` for scripts: with `Accept: application/json` the same URL
+//! that opens a report in the browser answers it as JSON (title, body HTML, updated).
+//! Every answer on that path says `Vary: Accept`, so no cache hands one kind to the other.
+
+use std::time::SystemTime;
+
+use axum::Json;
+use axum::extract::{Query, Request, State};
+use axum::http::header::{ACCEPT, VARY};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use app::services::reports::{self, Visit};
+
+use crate::startup::AppState;
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// Middleware: answers JSON requests to a report link's URL, and passes the rest on.
+pub async fn negotiate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(report_id) = report_view_id(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let mut response = if wants_json(request.headers()) {
+        // Taken out before awaiting: a request's body cannot be shared across threads.
+        let token = Query::<TokenQuery>::try_from_uri(request.uri())
+            .ok()
+            .and_then(|q| q.0.token)
+            .unwrap_or_default();
+        let visit = app::request::visit_of(request.method(), request.headers());
+        answer_json(&state, report_id, &token, visit).await
+    } else {
+        next.run(request).await
+    };
+    response.headers_mut().append(VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The report id of `/reports/{id}/view`, if that is the path.
+fn report_view_id(path: &str) -> Option<i64> {
+    let id = path.strip_prefix("/reports/")?.strip_suffix("/view")?;
+    id.parse().ok()
+}
+
+/// JSON asked for, and HTML not: browsers list `text/html` first on every navigation.
+fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok());
+    let accept: Vec<String> = accept.map(str::to_ascii_lowercase).collect();
+    accept.iter().any(|a| a.contains("application/json"))
+        && !accept.iter().any(|a| a.contains("text/html"))
+}
+
+async fn answer_json(state: &AppState, report_id: i64, token: &str, visit: Visit) -> Response {
+    let opened =
+        reports::open_link(&state.services.reports, report_id, token, visit, SystemTime::now());
+    match opened.await {
+        Ok(Ok(view)) => Json(json!({
+            "id": view.report_id,
+            "title": view.title,
+            "body_html": view.body_html,
+            "updated": humantime::format_rfc3339_seconds(view.updated_at).to_string(),
+            "link_expires": view.link_expires_at
+                .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
+        }))
+        .into_response(),
+        Ok(Err(rejection)) => {
+            tracing::debug!(%rejection, report = report_id, "report link refused");
+            let body = json!({ "error": "This link does not work." });
+            (StatusCode::NOT_FOUND, Json(body)).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "report link: database error");
+            let body =
+                json!({ "error": "The report cannot be read right now. Try again shortly." });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_report_views_and_only_json_without_html() {
+        assert_eq!(report_view_id("/reports/42/view"), Some(42));
+        assert_eq!(report_view_id("/reports/42"), None);
+        assert_eq!(report_view_id("/reports/x/view"), None);
+        assert_eq!(report_view_id("/reports//view"), None);
+        let headers = |accept: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(ACCEPT, HeaderValue::from_static(accept));
+            h
+        };
+        assert!(wants_json(&headers("application/json")));
+        assert!(wants_json(&headers("Application/JSON; q=1")));
+        assert!(!wants_json(&headers("text/html,application/xhtml+xml,application/json;q=0.9")));
+        assert!(!wants_json(&HeaderMap::new()));
+    }
+}
