@@ -1,6 +1,7 @@
 //! SeaORM entities: one module per table (server only).
 
 pub mod outbox_message;
+pub mod personal_link;
 pub mod report;
 pub mod report_link;
 pub mod session;

@@ -24,7 +24,7 @@ pub mod services;
 
 use pages::{
     CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage, HomePage, NewReportPage,
-    NotFound, ReportLinkPage, ReportPage, SignInPage,
+    NotFound, PersonalContinuePage, ReportLinkPage, ReportPage, SettingsPage, SignInPage,
 };
 
 /// The HTML document around the app, rendered once per server-side request.
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <nav aria-label="Account">
                     <a href="/dashboard">"Dashboard"</a>
+                    <a href="/settings">"Settings"</a>
                 </nav>
             </header>
             <main id="main" data-hydrated=move || hydrated.get().to_string()>
@@ -83,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports/:id") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id/edit") view=EditReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id/view") view=ReportLinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/personal/continue") view=PersonalContinuePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

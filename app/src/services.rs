@@ -3,8 +3,8 @@
 //!
 //! One module per feature, each with a facade whose public functions are the only way in;
 //! their steps are private to them. Features depend downwards only: `sign_in` starts
-//! sessions and reads accounts, `reports` checks its links through `links`, which reads
-//! accounts, and nothing depends on `context`, which assembles them all.
+//! sessions and reads accounts, `reports` and `personal_links` check their links through
+//! `links`, which reads accounts, and nothing depends on `context`, which assembles them all.
 
 pub mod accounts;
 pub mod batcher;
@@ -12,6 +12,7 @@ mod context;
 mod db;
 pub mod links;
 pub mod outbox;
+pub mod personal_links;
 pub mod reports;
 mod scopes;
 pub mod sessions;

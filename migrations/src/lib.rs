@@ -9,6 +9,7 @@ mod m20261124_000003_create_sign_in_requests;
 mod m20261124_000004_create_outbox;
 mod m20261124_000005_create_sessions;
 mod m20261202_000006_create_reports;
+mod m20261202_000007_create_personal_links;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_outbox::Migration),
             Box::new(m20261124_000005_create_sessions::Migration),
             Box::new(m20261202_000006_create_reports::Migration),
+            Box::new(m20261202_000007_create_personal_links::Migration),
         ]
     }
 }

@@ -170,6 +170,7 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/signin/link", get(routes::sign_in_link))
+        .route("/personal", get(routes::personal_link))
         .leptos_routes_with_context(
             &state,
             routes,

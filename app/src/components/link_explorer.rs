@@ -29,8 +29,8 @@ const KINDS: [LinkKind; 4] = [
     },
     LinkKind {
         name: "Personal link",
-        summary: "A bookmark that signs you in, for small private sites. Rotate it to cancel the old one.",
-        lifetime: "Works until you rotate it.",
+        summary: "A named bookmark that signs you in on one device, for small private sites. Revoke each on its own; revoking signs that device out.",
+        lifetime: "Works until you revoke it, or sign out everywhere.",
         signs_in: true,
     },
 ];

@@ -20,7 +20,7 @@ pub async fn check_sign_in_link() -> Result<LinkPreview, ServerFnError> {
     use crate::request::{cookie, internal, services};
     use crate::services::sign_in;
 
-    let Some(token) = cookie(crate::link_cookie::NAME).filter(|t| !t.is_empty()) else {
+    let Some(token) = cookie(crate::link_cookie::SIGN_IN.name).filter(|t| !t.is_empty()) else {
         return Ok(LinkPreview::Invalid);
     };
     let services = services()?;
@@ -53,7 +53,7 @@ pub async fn redeem_sign_in_link(token: String) -> Result<(), ServerFnError> {
     match redeemed.await.map_err(internal)? {
         Ok(signed_in) => {
             send_session_cookie(&signed_in, &services);
-            send_cookie(crate::link_cookie::clear(services.settings.secure_cookies));
+            send_cookie(crate::link_cookie::SIGN_IN.clear(services.settings.secure_cookies));
             tracing::info!(user = signed_in.user_id, "signed in with a link");
             redirect(&signed_in.next);
         }

@@ -7,5 +7,5 @@ mod view;
 
 pub use editor::{EditReportPage, NewReportPage};
 pub use link_view::ReportLinkPage;
-pub use summary::ReportSummary;
+pub use summary::{Access, ReportSummary};
 pub use view::ReportPage;

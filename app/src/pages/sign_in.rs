@@ -9,14 +9,22 @@ use crate::components::EmailForm;
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = Signal::derive(move || query.read().get("next"));
-    let signed_out = move || query.read().get("signed_out").is_some();
+    let signed_out = move || query.read().get("signed_out");
     view! {
         <Title text="Sign in" />
         <section class="panel narrow" aria-labelledby="sign-in-title">
             <h1 id="sign-in-title">"Sign in"</h1>
-            <Show when=signed_out>
-                <p class="notice" role="status">"You've signed out."</p>
-            </Show>
+            {move || {
+                signed_out()
+                    .map(|how| {
+                        let text = if how == "everywhere" {
+                            "You've signed out everywhere: every session and every link of your account has ended."
+                        } else {
+                            "You've signed out."
+                        };
+                        view! { <p class="notice" role="status">{text}</p> }
+                    })
+            }}
             <p>"No password needed: enter your email and we'll send you a link."</p>
             <EmailForm next autofocus=true />
         </section>

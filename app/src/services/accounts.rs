@@ -1,6 +1,7 @@
 //! Accounts: created on first sign-in or by an operator, found by normalised email.
 
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
     QueryFilter as _, Set,
@@ -35,6 +36,17 @@ impl std::error::Error for CreateError {}
 /// everywhere", deactivation and an email change alter it, and with it every such token.
 pub fn revocation(user: &user::Model) -> Revocation<'_> {
     Revocation { epoch: u64::try_from(user.token_epoch).unwrap_or(0), email: &user.email }
+}
+
+/// "Sign out everywhere": bumps the account's epoch, which ends every session and revokes
+/// every token bound to the account (sign-in, report and personal links) at once.
+pub async fn sign_out_everywhere(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::TokenEpoch, Expr::col(user::Column::TokenEpoch).add(1))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_by_email(

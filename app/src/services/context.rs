@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::services::personal_links::PersonalLinks;
 use crate::services::reports::Reports;
 use crate::services::sessions::Sessions;
 use crate::services::sign_in::{CodeHasher, SignIn};
@@ -20,6 +21,7 @@ pub struct Services {
     pub sessions: Sessions,
     pub sign_in: SignIn,
     pub reports: Reports,
+    pub personal_links: PersonalLinks,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
 }
@@ -36,6 +38,7 @@ impl Services {
             SignIn::start(db.clone(), scopes.clone(), settings.clone(), codes, mail_queued.clone());
         let reports =
             Reports::start(db.clone(), scopes.clone(), settings.clone(), mail_queued.clone());
-        Self { db, scopes, settings, sessions, sign_in, reports, mail_queued }
+        let personal_links = PersonalLinks::new(db.clone(), scopes.clone(), settings.clone());
+        Self { db, scopes, settings, sessions, sign_in, reports, personal_links, mail_queued }
     }
 }

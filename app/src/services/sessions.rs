@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::HeaderValue;
-use sea_orm::{DbErr, EntityTrait as _};
+use sea_orm::{ColumnTrait as _, DbErr, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
 use tower_sessions::Session;
 use tower_sessions::cookie::{Cookie, SameSite};
 
 use self::record::{KEY, SignedInSession};
 pub(crate) use self::start::{Start, start};
 pub use self::store::SeaOrmSessionStore;
-use crate::entities::user;
+use crate::entities::{personal_link, user};
 use crate::services::time::{secs, unix_secs};
 use crate::services::{Db, SignInSettings};
 
@@ -24,6 +24,9 @@ use crate::services::{Db, SignInSettings};
 pub const COOKIE: &str = "latchkey_session";
 /// Idle expiry is extended at most this often, so a busy page does not write on every hit.
 const TOUCH_EVERY_SECS: i64 = 60;
+/// How long after signing in by email sensitive actions are allowed without confirming
+/// again (phx.gen.auth's "sudo mode").
+pub const CONFIRMED_FOR_SECS: i64 = 10 * 60;
 
 /// The sessions feature: where records live and the timeouts they obey. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -102,7 +105,19 @@ pub async fn current_user(
         session.flush().await?;
         return Ok(None);
     }
-    let user = user::Entity::find_by_id(record.user_id).one(&sessions.db.read).await?;
+    let db = &sessions.db.read;
+    let link_alive = async {
+        match record.personal_link {
+            None => Ok(true),
+            Some(id) => personal_link::Entity::find_by_id(id)
+                .filter(personal_link::Column::UserId.eq(record.user_id))
+                .count(db)
+                .await
+                .map(|n| n > 0),
+        }
+    };
+    let (user, link_alive) =
+        tokio::try_join!(user::Entity::find_by_id(record.user_id).one(db), link_alive)?;
     let Some(user) =
         user.filter(|u| u.status == user::ACTIVE && u.token_epoch == record.token_epoch)
     else {
@@ -110,12 +125,28 @@ pub async fn current_user(
         session.flush().await?;
         return Ok(None);
     };
+    if !link_alive {
+        tracing::debug!(user = record.user_id, "session of a revoked personal link");
+        session.flush().await?;
+        return Ok(None);
+    }
     if now - record.seen_at >= TOUCH_EVERY_SECS {
         record.seen_at = now;
         // Marks the session modified, so the layer saves it with a new idle expiry.
         session.insert(KEY, record).await?;
     }
     Ok(Some(user))
+}
+
+/// Whether the session signed in by email (link or code) within [`CONFIRMED_FOR_SECS`]:
+/// enough to allow a sensitive action. A personal link never counts: it is a standing
+/// credential, possibly on a shared device. Call after [`current_user`] has vouched for
+/// the session.
+pub async fn recently_confirmed(session: &Session, now: SystemTime) -> Result<bool, SessionError> {
+    let Some(record) = session.get::<SignedInSession>(KEY).await? else {
+        return Ok(false);
+    };
+    Ok(record.personal_link.is_none() && unix_secs(now) - record.signed_in_at < CONFIRMED_FOR_SECS)
 }
 
 /// Ends the session: its record is deleted and its cookie removed.

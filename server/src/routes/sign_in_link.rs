@@ -10,9 +10,6 @@ use serde::Deserialize;
 
 use crate::startup::AppState;
 
-/// Far above any real token; anything longer is not worth a cookie.
-const MAX_TOKEN_LEN: usize = 256;
-
 #[derive(Deserialize)]
 pub struct LinkQuery {
     token: Option<String>,
@@ -22,13 +19,7 @@ pub async fn sign_in_link(
     State(state): State<AppState>,
     Query(query): Query<LinkQuery>,
 ) -> Response {
-    // Only the token alphabet (URL-safe base64): anything else could add attributes to
-    // the Set-Cookie header (`x; Domain=…`), and is not a token anyway.
-    let token = query.token.filter(|t| {
-        !t.is_empty()
-            && t.len() <= MAX_TOKEN_LEN
-            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    });
+    let token = query.token.filter(|t| app::link_cookie::is_token(t));
     let settings = &state.services.settings;
     let max_age = state.services.scopes.login.purpose().max_age().unwrap_or_default();
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/signin/continue")]).into_response();
@@ -36,8 +27,8 @@ pub async fn sign_in_link(
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // Without a token, an old cookie must not make a stale link look current.
     let cookie = match token {
-        Some(token) => app::link_cookie::set(&token, settings.secure_cookies, max_age),
-        None => app::link_cookie::clear(settings.secure_cookies),
+        Some(token) => app::link_cookie::SIGN_IN.set(&token, settings.secure_cookies, max_age),
+        None => app::link_cookie::SIGN_IN.clear(settings.secure_cookies),
     };
     if let Some(cookie) = cookie {
         headers.insert(SET_COOKIE, cookie);

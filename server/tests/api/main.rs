@@ -5,6 +5,7 @@ mod config;
 mod health;
 mod helpers;
 mod pages;
+mod personal_links;
 mod reports;
 mod sign_in;
 mod smtp;

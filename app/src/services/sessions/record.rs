@@ -12,4 +12,8 @@ pub(super) struct SignedInSession {
     pub token_epoch: i64,
     pub signed_in_at: i64,
     pub seen_at: i64,
+    /// The personal link that signed this session in, if one did: revoking the link ends
+    /// the session. `None` for a sign-in by email (link or code).
+    #[serde(default)]
+    pub personal_link: Option<i64>,
 }

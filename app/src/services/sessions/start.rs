@@ -24,6 +24,8 @@ pub(crate) struct Start<'a> {
     pub token_epoch: i64,
     /// The browser's current session, which the new one replaces.
     pub replaces: Option<&'a str>,
+    /// The personal link signing in, if one is (see `SignedInSession::personal_link`).
+    pub personal_link: Option<i64>,
 }
 
 /// Starts a session for each of `starts`, in the caller's transaction, under a fresh id,
@@ -52,6 +54,7 @@ pub(crate) async fn start(
                 token_epoch: start.token_epoch,
                 signed_in_at: now,
                 seen_at: now,
+                personal_link: start.personal_link,
             };
             let data = serde_json::json!({ KEY: record }).to_string();
             session::Model { id: String::new(), data, expires_at: now + secs(idle) }

@@ -46,6 +46,7 @@ pub(super) async fn start_sessions(
             user_id: f.user_id,
             token_epoch: f.token_epoch,
             replaces: f.replaces.as_deref(),
+            personal_link: None,
         })
         .collect();
     let mut ids = sessions::start(txn, &starts, now, idle).await?.into_iter();

@@ -1,0 +1,280 @@
+//! `/settings`: personal links (create, copy, revoke) and "sign out everywhere".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::pages::reports::Access;
+
+/// A personal link in the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalLinkView {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// What the settings page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub email: String,
+    /// Signed in by email within the last few minutes: sensitive actions are allowed.
+    pub confirmed: bool,
+    pub links: Vec<PersonalLinkView>,
+}
+
+#[server(prefix = "/api", endpoint = "settings")]
+pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
+    use std::time::SystemTime;
+
+    use crate::mail::describe::utc_time;
+    use crate::request::{internal, services, session, signed_in_user};
+    use crate::services::{personal_links, sessions};
+
+    let Some(user) = signed_in_user().await? else {
+        return Ok(Access::SignedOut);
+    };
+    let services = services()?;
+    let now = SystemTime::now();
+    let confirmed = sessions::recently_confirmed(&session().await?, now).await.map_err(internal)?;
+    let links =
+        personal_links::list(&services.personal_links, &user, now).await.map_err(internal)?;
+    Ok(Access::Granted(Settings {
+        email: user.email,
+        confirmed,
+        links: links
+            .into_iter()
+            .map(|link| PersonalLinkView {
+                id: link.id,
+                name: link.name,
+                url: link.url,
+                created: utc_time(link.created_at),
+                last_used: link.last_used_at.map(utc_time),
+            })
+            .collect(),
+    }))
+}
+
+/// Creates a personal link, after a recent confirmation by email (a standing credential).
+#[server(prefix = "/api", endpoint = "settings/personal-links/create")]
+pub async fn create_personal_link(name: String) -> Result<(), ServerFnError> {
+    use std::time::SystemTime;
+
+    use crate::request::{internal, redirect, services, session, signed_in_user};
+    use crate::services::{personal_links, sessions};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/settings");
+        return Ok(());
+    };
+    let now = SystemTime::now();
+    if !sessions::recently_confirmed(&session().await?, now).await.map_err(internal)? {
+        redirect("/settings?confirm=1");
+        return Ok(());
+    }
+    let services = services()?;
+    match personal_links::create(&services.personal_links, &user, &name, now)
+        .await
+        .map_err(internal)?
+    {
+        Ok(link) => {
+            tracing::info!(user = user.id, link = link.id, "personal link created");
+            redirect(&format!("/settings?created={}", link.id));
+        }
+        Err(error) => {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("error", &error.to_string())
+                .finish();
+            redirect(&format!("/settings?{query}"));
+        }
+    }
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "settings/personal-links/revoke")]
+pub async fn revoke_personal_link(id: i64) -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::services::personal_links;
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/settings");
+        return Ok(());
+    };
+    let services = services()?;
+    personal_links::revoke(&services.personal_links, user.id, id).await.map_err(internal)?;
+    tracing::info!(user = user.id, link = id, "personal link revoked");
+    redirect("/settings?revoked=1");
+    Ok(())
+}
+
+/// Sends the account's own address a sign-in email that comes back here: signing in with
+/// it is the confirmation.
+#[server(prefix = "/api", endpoint = "settings/confirm")]
+pub async fn confirm_by_email() -> Result<(), ServerFnError> {
+    use crate::request::{internal, origin, redirect, services, signed_in_user};
+    use crate::services::sign_in::{self, Origin};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/settings");
+        return Ok(());
+    };
+    let services = services()?;
+    let (client_ip, user_agent) = origin();
+    let origin = Origin { client_ip, user_agent: &user_agent };
+    let now = std::time::SystemTime::now();
+    let requested =
+        sign_in::request(&services.sign_in, &user.email, Some("/settings"), &origin, now)
+            .await
+            .map_err(internal)?;
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", &user.email)
+        .append_pair("r", &requested.handle)
+        .finish();
+    redirect(&format!("/signin/check?{query}"));
+    Ok(())
+}
+
+/// Ends every session of the account and revokes every link bound to it (sign-in, report
+/// and personal links). Shares made by the account are not bound to it and keep working.
+#[server(prefix = "/api", endpoint = "settings/sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services, session, signed_in_user};
+    use crate::services::{accounts, sessions};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/settings");
+        return Ok(());
+    };
+    let services = services()?;
+    accounts::sign_out_everywhere(&services.db.write, user.id).await.map_err(internal)?;
+    sessions::sign_out(&session().await?).await.map_err(internal)?;
+    tracing::info!(user = user.id, "signed out everywhere");
+    redirect("/signin?signed_out=everywhere");
+    Ok(())
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |()| get_settings());
+    view! {
+        <Title text="Settings" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(Access::Granted(settings)) => view! { <SettingsView settings /> }.into_any(),
+                    Ok(Access::SignedOut | Access::NotFound) => {
+                        view! { <Redirect path="/signin?next=/settings" /> }.into_any()
+                    }
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingsView(settings: Settings) -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &str| query.read().get(key);
+    let notice = move || {
+        if get("revoked").is_some() {
+            Some("The link is revoked. Any device it signed in is signed out.".to_owned())
+        } else if get("created").is_some() {
+            Some(
+                "Your personal link is ready: copy it below and bookmark it on that device."
+                    .to_owned(),
+            )
+        } else {
+            None
+        }
+    };
+    let error = move || get("error");
+    let create = ServerAction::<CreatePersonalLink>::new();
+    let confirm = ServerAction::<ConfirmByEmail>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let asked_to_confirm = move || get("confirm").is_some();
+    let confirmed = settings.confirmed;
+
+    view! {
+        <section class="panel" aria-labelledby="settings-title">
+            <h1 id="settings-title">"Settings"</h1>
+            <p>"Signed in as " <strong>{settings.email.clone()}</strong></p>
+        </section>
+        <section class="panel" aria-labelledby="personal-title">
+            <h2 id="personal-title">"Personal links"</h2>
+            <p>
+                "A personal link signs you in on the device where you bookmark it, with no email. Each works until you revoke it, and revoking it signs that device out. Signing out everywhere revokes them all."
+            </p>
+            <p role="status" class="notice" hidden=move || notice().is_none()>{notice}</p>
+            <p role="alert" class="error">{error}</p>
+            {if confirmed {
+                view! {
+                    <ActionForm action=create attr:class="stack">
+                        <label for="link-name">"Name"</label>
+                        <input id="link-name" name="name" type="text" required maxlength="60" placeholder="Kitchen tablet" />
+                        <button type="submit">"Create personal link"</button>
+                    </ActionForm>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="stack">
+                        <p class:notice=asked_to_confirm>
+                            "To create a personal link, confirm it's you: we'll email you a sign-in link that brings you back here, valid for 10 minutes after you use it."
+                        </p>
+                        <ActionForm action=confirm>
+                            <button type="submit">"Email me a confirmation link"</button>
+                        </ActionForm>
+                    </div>
+                }
+                    .into_any()
+            }}
+            <PersonalLinkList links=settings.links />
+        </section>
+        <section class="panel" aria-labelledby="everywhere-title">
+            <h2 id="everywhere-title">"Sign out everywhere"</h2>
+            <p>
+                "Ends every session of your account, on every device, and revokes every sign-in link, report link and personal link you have. Reports you shared with guests stay shared."
+            </p>
+            <ActionForm action=everywhere>
+                <button type="submit" class="secondary danger">"Sign out everywhere"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn PersonalLinkList(links: Vec<PersonalLinkView>) -> impl IntoView {
+    if links.is_empty() {
+        return view! { <p class="hint">"No personal links."</p> }.into_any();
+    }
+    let revoke = ServerAction::<RevokePersonalLink>::new();
+    view! {
+        <ul class="personal-links">
+            {links
+                .into_iter()
+                .map(|link| {
+                    let field = format!("personal-link-{}", link.id);
+                    let used = link.last_used.map_or_else(|| "never used".to_owned(), |at| format!("last used {at}"));
+                    view! {
+                        <li>
+                            <h3>{link.name.clone()}</h3>
+                            <p class="hint">{format!("Created {}, {used}.", link.created)}</p>
+                            <label for=field.clone()>{format!("Link for {}", link.name)}</label>
+                            <input id=field type="text" readonly value=link.url class="copy" />
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="id" value=link.id.to_string() />
+                                <button type="submit" class="secondary">{format!("Revoke {}", link.name)}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+        .into_any()
+}

@@ -1,0 +1,147 @@
+//! Personal links at the service level, on SQLite and (when configured) PostgreSQL.
+
+#[macro_use]
+mod support;
+
+use std::time::SystemTime;
+
+use app::domain::EmailAddress;
+use app::entities::{session, user};
+use app::services::personal_links::{self, CreateError, MAX_LINKS};
+use app::services::{Services, accounts};
+use migrations::test_database::TestDatabase;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+use support::services;
+use tokens::{Rejection, Subject};
+
+async fn account(s: &Services, email: &str) -> user::Model {
+    accounts::create(&s.db.write, &EmailAddress::parse(email).unwrap()).await.unwrap()
+}
+
+async fn reload(s: &Services, user: &user::Model) -> user::Model {
+    user::Entity::find_by_id(user.id).one(&s.db.read).await.unwrap().unwrap()
+}
+
+fn token_of(url: &str) -> String {
+    url.strip_prefix("https://latchkey.test/personal?token=").expect(url).to_owned()
+}
+
+async fn check(s: &Services, token: &str) -> Result<String, Rejection> {
+    let checked = personal_links::check(&s.personal_links, token, SystemTime::now()).await.unwrap();
+    checked.map(|preview| format!("{} {}", preview.masked_email, preview.name))
+}
+
+/// A link signs its owner in, with a session of its own, as often as it is used.
+async fn a_personal_link_signs_in_its_owner(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let link = personal_links::create(&s.personal_links, &alice, " Kitchen\ttablet ", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.name, "Kitchen tablet");
+    let token = token_of(&link.url);
+    assert_eq!(check(&s, &token).await, Ok("a•••@example.com Kitchen tablet".to_owned()));
+
+    for _ in 0..2 {
+        let signed_in =
+            personal_links::sign_in(&s.personal_links, &token, None, now).await.unwrap().unwrap();
+        assert_eq!(signed_in.user_id, alice.id);
+        let row = session::Entity::find_by_id(signed_in.session_id).one(&s.db.read).await.unwrap();
+        assert!(row.unwrap().data.contains(&format!("\"personal_link\":{}", link.id)));
+    }
+    let listed = personal_links::list(&s.personal_links, &alice, now).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some());
+    // The listed URL is minted afresh and works just the same.
+    assert!(check(&s, &token_of(&listed[0].url)).await.is_ok());
+}
+
+/// Names are checked, and an account holds a bounded number of links.
+async fn names_and_numbers_are_bounded(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let create = |name: String| {
+        let (s, alice) = (&s, &alice);
+        async move { personal_links::create(&s.personal_links, alice, &name, now).await.unwrap() }
+    };
+    assert_eq!(create(" \n".into()).await.unwrap_err(), CreateError::EmptyName);
+    assert_eq!(create("x".repeat(61)).await.unwrap_err(), CreateError::NameTooLong);
+    for n in 0..MAX_LINKS {
+        assert!(create(format!("Device {n}")).await.is_ok());
+    }
+    assert_eq!(create("One more".into()).await.unwrap_err(), CreateError::TooMany);
+}
+
+/// Revoked, signed out everywhere, email changed, another account's, tampered, another
+/// purpose: each refused.
+async fn personal_links_die_as_they_should(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let bob = account(&s, "bob@example.com").await;
+    let new = |user: user::Model, name: &'static str| {
+        let s = &s;
+        async move {
+            let link = personal_links::create(&s.personal_links, &user, name, now).await.unwrap();
+            let link = link.unwrap();
+            (link.id, token_of(&link.url))
+        }
+    };
+    let (tablet_id, tablet) = new(alice.clone(), "Tablet").await;
+    let (_, laptop) = new(alice.clone(), "Laptop").await;
+
+    // Another account cannot revoke it; its owner can, that link alone.
+    assert!(!personal_links::revoke(&s.personal_links, bob.id, tablet_id).await.unwrap());
+    assert!(personal_links::revoke(&s.personal_links, alice.id, tablet_id).await.unwrap());
+    assert_eq!(check(&s, &tablet).await, Err(Rejection::WrongResource));
+    let signed_in = personal_links::sign_in(&s.personal_links, &tablet, None, now).await.unwrap();
+    assert_eq!(signed_in, Err(Rejection::WrongResource));
+    assert!(check(&s, &laptop).await.is_ok());
+
+    // Bob's token naming Alice's link opens nothing.
+    let forged = s.scopes.bookmark.mint(
+        Subject::User(u64::try_from(bob.id).unwrap()),
+        Some(u64::try_from(tablet_id + 1).unwrap()),
+        &accounts::revocation(&bob),
+        now,
+    );
+    assert_eq!(check(&s, &forged).await, Err(Rejection::WrongResource));
+    // A report link's token is not a personal link's, even for the same row id.
+    let report_token = s.scopes.report.mint(
+        Subject::User(u64::try_from(alice.id).unwrap()),
+        Some(u64::try_from(tablet_id + 1).unwrap()),
+        &accounts::revocation(&alice),
+        now,
+    );
+    assert_eq!(check(&s, &report_token).await, Err(Rejection::BadSignature));
+    let mut tampered = laptop.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
+    assert!(check(&s, &String::from_utf8(tampered).unwrap()).await.is_err());
+
+    // Sign out everywhere kills every personal link of the account.
+    accounts::sign_out_everywhere(&s.db.write, alice.id).await.unwrap();
+    assert_eq!(check(&s, &laptop).await, Err(Rejection::BadSignature));
+    // So does an email change.
+    let alice = reload(&s, &alice).await;
+    let (_, phone) = new(alice.clone(), "Phone").await;
+    assert!(check(&s, &phone).await.is_ok());
+    user::Entity::update_many()
+        .col_expr(user::Column::Email, Expr::value("alice@new.example"))
+        .filter(user::Column::Id.eq(alice.id))
+        .exec(&s.db.write)
+        .await
+        .unwrap();
+    assert_eq!(check(&s, &phone).await, Err(Rejection::BadSignature));
+    // Sessions are untouched by a refused link.
+    assert_eq!(session::Entity::find().count(&s.db.read).await.unwrap(), 0);
+}
+
+on_both_databases!(
+    a_personal_link_signs_in_its_owner,
+    names_and_numbers_are_bounded,
+    personal_links_die_as_they_should,
+);
