@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod personal_links;
 pub mod reports;
 mod scopes;
+pub mod security;
 pub mod sessions;
 mod settings;
 pub mod sign_in;

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use app::domain::EmailAddress;
 use app::entities::{outbox_message, report_link, user};
 use app::services::reports::{self, Draft, LinkEmail, Visit};
-use app::services::{Purposes, Services, accounts, outbox};
+use app::services::{Purposes, Services, accounts, outbox, security};
 use migrations::test_database::TestDatabase;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
@@ -120,7 +120,7 @@ async fn a_link_opens_its_report_and_counts_people(database: TestDatabase) {
     let view = reports::open_link(&s.reports, report.id, &token, Visit::NotCounted, now);
     assert!(view.await.unwrap().is_ok());
     reports::flush_opens(&s.reports).await.unwrap();
-    let links = reports::links_of(&s.reports, alice.id, report.id, now).await.unwrap().unwrap();
+    let links = reports::links_of(&s.reports, alice.id, report.id, now).await.unwrap();
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].opens, 3);
     assert!(links[0].last_opened_at.is_some());
@@ -235,11 +235,7 @@ async fn the_configured_max_age_applies(database: TestDatabase) {
     let last = claimed.iter().map(|m| m.reference_id).max().unwrap();
     assert!(reports::prepare_link_mail(&s.reports, last, now + hour).await.unwrap().is_none());
     assert!(
-        reports::links_of(&s.reports, alice.id, report.id, now + hour)
-            .await
-            .unwrap()
-            .unwrap()
-            .is_empty()
+        reports::links_of(&s.reports, alice.id, report.id, now + hour).await.unwrap().is_empty()
     );
 }
 
@@ -271,7 +267,32 @@ async fn link_emails_are_limited(database: TestDatabase) {
     );
 }
 
+/// Sign out everywhere deletes the account's report links, so an email still waiting in
+/// the outbox is dropped rather than sent with a link valid under the new epoch.
+async fn signing_out_everywhere_drops_queued_report_links(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let report = reports::create(&s.reports, alice.id, &draft("Q3", ""), now).await.unwrap();
+    assert_eq!(
+        reports::email_link(&s.reports, &alice, report.id, now).await.unwrap(),
+        LinkEmail::Queued
+    );
+    let queued = outbox::claim_due(&s.db.write, now, Duration::from_secs(60), 10).await.unwrap();
+    security::sign_out_everywhere(&s.db, alice.id).await.unwrap();
+    assert!(
+        reports::prepare_link_mail(&s.reports, queued[0].reference_id, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(reports::links_of(&s.reports, alice.id, report.id, now).await.unwrap().is_empty());
+    // The report itself stays.
+    assert!(reports::get(&s.reports, alice.id, report.id).await.unwrap().is_some());
+}
+
 on_both_databases!(
+    signing_out_everywhere_drops_queued_report_links,
     owners_manage_their_own_reports,
     a_link_opens_its_report_and_counts_people,
     report_links_die_as_they_should,

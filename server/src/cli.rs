@@ -46,6 +46,16 @@ pub enum LinkCommand {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         count: u32,
     },
+    /// Create a report for each EMAIL's account (created if missing) and print a link to
+    /// it, as "Email me a link" would send (for load tests and scripts).
+    Report {
+        /// The report's owner; repeat the flag for several (links in that order).
+        #[arg(long = "email", value_name = "EMAIL", required = true)]
+        emails: Vec<String>,
+        /// The report's title.
+        #[arg(long, default_value = "Report")]
+        title: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::time::SystemTime;
 
 use app::domain::{EmailAddress, NextPath};
+use app::services::reports::{self, Draft};
 use app::services::{accounts, sign_in};
 use leptos::prelude::LeptosOptions;
 
@@ -35,6 +36,9 @@ pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
         Command::User { command: UserCommand::Add { emails } } => add_users(config, &emails).await,
         Command::Link { command: LinkCommand::Login { emails, next, count } } => {
             login_links(config, &emails, next.as_deref(), count).await
+        }
+        Command::Link { command: LinkCommand::Report { emails, title } } => {
+            report_links(config, &emails, &title).await
         }
     }
 }
@@ -114,6 +118,33 @@ async fn login_links(
                     .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
             writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
         }
+    }
+    out.flush().map_err(|e| Failure::runtime(format!("cannot print: {e}")))
+}
+
+/// Creates a report per address (and its account when missing) and prints a link to it.
+async fn report_links(config: Config, emails: &[String], title: &str) -> Result<(), Failure> {
+    let emails = parse_emails(emails)?;
+    let draft = Draft::parse(title, "").map_err(|e| Failure::usage(format!("--title: {e}")))?;
+    let services = startup::services(&config).await.map_err(Failure::usage)?;
+    let database = |e: sea_orm::DbErr| Failure::runtime(format!("database error: {e}"));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for email in &emails {
+        let owner = match accounts::find_by_email(&services.db.read, email)
+            .await
+            .map_err(database)?
+        {
+            Some(owner) => owner,
+            None => accounts::create(&services.db.write, email).await.map_err(Failure::runtime)?,
+        };
+        let now = SystemTime::now();
+        let report =
+            reports::create(&services.reports, owner.id, &draft, now).await.map_err(database)?;
+        let link = reports::issue_link(&services.reports, &owner, report.id, now)
+            .await
+            .map_err(database)?
+            .ok_or_else(|| Failure::runtime("the new report could not be found"))?;
+        writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
     }
     out.flush().map_err(|e| Failure::runtime(format!("cannot print: {e}")))
 }

@@ -13,7 +13,8 @@ use crate::pages::reports::Access;
 pub struct PersonalLinkView {
     pub id: i64,
     pub name: String,
-    pub url: String,
+    /// Only for a session that confirmed recently: the URL is a credential.
+    pub url: Option<String>,
     pub created: String,
     pub last_used: Option<String>,
 }
@@ -41,8 +42,7 @@ pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
     let services = services()?;
     let now = SystemTime::now();
     let confirmed = sessions::recently_confirmed(&session().await?, now).await.map_err(internal)?;
-    let links =
-        personal_links::list(&services.personal_links, &user, now).await.map_err(internal)?;
+    let links = personal_links::list(&services.personal_links, &user).await.map_err(internal)?;
     Ok(Access::Granted(Settings {
         email: user.email,
         confirmed,
@@ -51,7 +51,7 @@ pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
             .map(|link| PersonalLinkView {
                 id: link.id,
                 name: link.name,
-                url: link.url,
+                url: confirmed.then_some(link.url),
                 created: utc_time(link.created_at),
                 last_used: link.last_used_at.map(utc_time),
             })
@@ -143,14 +143,14 @@ pub async fn confirm_by_email() -> Result<(), ServerFnError> {
 #[server(prefix = "/api", endpoint = "settings/sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
     use crate::request::{internal, redirect, services, session, signed_in_user};
-    use crate::services::{accounts, sessions};
+    use crate::services::{security, sessions};
 
     let Some(user) = signed_in_user().await? else {
         redirect("/signin?next=/settings");
         return Ok(());
     };
     let services = services()?;
-    accounts::sign_out_everywhere(&services.db.write, user.id).await.map_err(internal)?;
+    security::sign_out_everywhere(&services.db, user.id).await.map_err(internal)?;
     sessions::sign_out(&session().await?).await.map_err(internal)?;
     tracing::info!(user = user.id, "signed out everywhere");
     redirect("/signin?signed_out=everywhere");
@@ -224,7 +224,7 @@ fn SettingsView(settings: Settings) -> impl IntoView {
                 view! {
                     <div class="stack">
                         <p class:notice=asked_to_confirm>
-                            "To create a personal link, confirm it's you: we'll email you a sign-in link that brings you back here, valid for 10 minutes after you use it."
+                            "To create a personal link or copy one, confirm it's you: we'll email you a sign-in link that brings you back here, valid for 10 minutes after you use it."
                         </p>
                         <ActionForm action=confirm>
                             <button type="submit">"Email me a confirmation link"</button>
@@ -264,8 +264,19 @@ fn PersonalLinkList(links: Vec<PersonalLinkView>) -> impl IntoView {
                         <li>
                             <h3>{link.name.clone()}</h3>
                             <p class="hint">{format!("Created {}, {used}.", link.created)}</p>
-                            <label for=field.clone()>{format!("Link for {}", link.name)}</label>
-                            <input id=field type="text" readonly value=link.url class="copy" />
+                            {match link.url {
+                                Some(url) => {
+                                    view! {
+                                        <label for=field.clone()>{format!("Link for {}", link.name)}</label>
+                                        <input id=field type="text" readonly value=url class="copy" />
+                                    }
+                                        .into_any()
+                                }
+                                None => {
+                                    view! { <p class="hint">"Confirm it's you (above) to see or copy this link."</p> }
+                                        .into_any()
+                                }
+                            }}
                             <ActionForm action=revoke>
                                 <input type="hidden" name="id" value=link.id.to_string() />
                                 <button type="submit" class="secondary">{format!("Revoke {}", link.name)}</button>

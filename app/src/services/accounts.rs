@@ -38,9 +38,10 @@ pub fn revocation(user: &user::Model) -> Revocation<'_> {
     Revocation { epoch: u64::try_from(user.token_epoch).unwrap_or(0), email: &user.email }
 }
 
-/// "Sign out everywhere": bumps the account's epoch, which ends every session and revokes
-/// every token bound to the account (sign-in, report and personal links) at once.
-pub async fn sign_out_everywhere(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+/// Bumps the account's epoch: every session ends and every token bound to the account
+/// stops verifying, at once. (See `security::sign_out_everywhere`, which also deletes the
+/// link rows, so none comes back under the new epoch.)
+pub async fn bump_epoch(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::TokenEpoch, Expr::col(user::Column::TokenEpoch).add(1))
         .filter(user::Column::Id.eq(user_id))

@@ -27,7 +27,6 @@ pub trait LinkRow {
 /// Why a genuine link opens nothing any more. Safe to tell its holder: it verified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gone {
-    Revoked,
     Expired,
 }
 

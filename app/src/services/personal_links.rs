@@ -13,8 +13,8 @@ use std::time::SystemTime;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
 };
 use tokens::{Rejection, Subject};
 
@@ -42,12 +42,15 @@ impl PersonalLinks {
         Self { db, scopes, settings }
     }
 
-    fn url(&self, owner: &user::Model, link_id: i64, now: SystemTime) -> String {
+    /// The link's URL. Minted as of the row's creation, so it is the same string every time
+    /// it is shown (a reusable token has no nonce), and a max-age the operator sets counts
+    /// from creation, not from the last time the owner looked.
+    fn url(&self, owner: &user::Model, row: &personal_link::Model) -> String {
         let token = self.scopes.bookmark.mint(
             Subject::User(u64::try_from(owner.id).unwrap_or_default()),
-            Some(u64::try_from(link_id).unwrap_or_default()),
+            Some(u64::try_from(row.id).unwrap_or_default()),
             &accounts::revocation(owner),
-            now,
+            from_unix(row.created_at),
         );
         personal_link_url(&self.settings, &token)
     }
@@ -68,14 +71,9 @@ pub struct Listed {
     pub last_used_at: Option<SystemTime>,
 }
 
-fn listed(
-    links: &PersonalLinks,
-    owner: &user::Model,
-    row: personal_link::Model,
-    now: SystemTime,
-) -> Listed {
+fn listed(links: &PersonalLinks, owner: &user::Model, row: personal_link::Model) -> Listed {
     Listed {
-        url: links.url(owner, row.id, now),
+        url: links.url(owner, &row),
         id: row.id,
         name: row.name,
         created_at: from_unix(row.created_at),
@@ -137,21 +135,18 @@ pub async fn create(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(Ok(listed(links, owner, row, now)))
+    Ok(Ok(listed(links, owner, row)))
 }
 
-/// The owner's links, newest first.
-pub async fn list(
-    links: &PersonalLinks,
-    owner: &user::Model,
-    now: SystemTime,
-) -> Result<Vec<Listed>, DbErr> {
+/// The owner's links, newest first, with their URLs: show them only to a session that
+/// confirmed recently (see `sessions::recently_confirmed`), as they are credentials.
+pub async fn list(links: &PersonalLinks, owner: &user::Model) -> Result<Vec<Listed>, DbErr> {
     let rows = personal_link::Entity::find()
         .filter(personal_link::Column::UserId.eq(owner.id))
         .order_by_desc(personal_link::Column::Id)
         .all(&links.db.read)
         .await?;
-    Ok(rows.into_iter().map(|row| listed(links, owner, row, now)).collect())
+    Ok(rows.into_iter().map(|row| listed(links, owner, row)).collect())
 }
 
 /// Revokes one of the owner's links at once; false if it is not theirs.
@@ -164,9 +159,20 @@ pub async fn revoke(links: &PersonalLinks, owner_id: i64, link_id: i64) -> Resul
     Ok(deleted.rows_affected == 1)
 }
 
+/// Deletes every personal link of the account, in the caller's transaction.
+pub(crate) async fn revoke_all(db: &impl ConnectionTrait, owner_id: i64) -> Result<u64, DbErr> {
+    let deleted = personal_link::Entity::delete_many()
+        .filter(personal_link::Column::UserId.eq(owner_id))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 /// What the "Continue as …" page may show about a link, before signing in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Preview {
+    /// The link's owner, who would be signed in.
+    pub user_id: i64,
     pub masked_email: String,
     pub name: String,
 }
@@ -178,6 +184,7 @@ pub async fn check(
     now: SystemTime,
 ) -> Result<Result<Preview, Rejection>, DbErr> {
     Ok(open(links, token, now).await?.map(|opened| Preview {
+        user_id: opened.account.id,
         masked_email: EmailAddress::parse(&opened.account.email)
             .map_or_else(|_| opened.account.email.clone(), |a| a.masked()),
         name: opened.row.0.name,

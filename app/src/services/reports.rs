@@ -15,13 +15,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, ModelTrait as _,
-    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
+    ModelTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
+    TransactionTrait as _,
 };
 use tokens::{Rejection, Subject};
 use tokio::sync::Notify;
 
-pub use self::draft::{Draft, DraftError, MAX_BODY_BYTES, MAX_TITLE_CHARS};
+pub use self::draft::{Draft, DraftError, MAX_BODY_CHARS, MAX_TITLE_CHARS};
 use self::opens::Opens;
 use crate::entities::{outbox_message, report, report_link, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
@@ -171,29 +172,56 @@ pub async fn email_link(
     if owned == 0 {
         return Ok(LinkEmail::NotFound);
     }
-    let recent = report_link::Entity::find()
-        .filter(report_link::Column::OwnerId.eq(owner.id))
-        .filter(report_link::Column::CreatedAt.gt(now_secs - 3600))
+    // Emails queued, not links held: revoking a link must not buy another email.
+    let recent = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Kind.eq(outbox_message::REPORT_LINK))
+        .filter(outbox_message::Column::Recipient.eq(&owner.email))
+        .filter(outbox_message::Column::CreatedAt.gt(now_secs - 3600))
         .count(&txn)
         .await?;
     if recent >= LINK_EMAILS_PER_HOUR {
         tracing::info!(user = owner.id, "report-link emails over the hourly limit; not sent");
         return Ok(LinkEmail::OverLimit);
     }
-    let link = report_link::ActiveModel {
-        report_id: Set(report_id),
-        owner_id: Set(owner.id),
-        created_at: Set(now_secs),
-        last_opened_at: Set(None),
-        opens: Set(0),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let link = insert_link(&txn, owner.id, report_id, now).await?;
     outbox::enqueue(&txn, outbox_message::REPORT_LINK, link.id, &owner.email, now).await?;
     txn.commit().await?;
     reports.mail_queued.notify_one();
     Ok(LinkEmail::Queued)
+}
+
+/// Issues a link to the owner's report without an email, for the command line (`latchkey
+/// link report`): the same row and token as an emailed link. `None` if the report is not
+/// the owner's.
+pub async fn issue_link(
+    reports: &Reports,
+    owner: &user::Model,
+    report_id: i64,
+    now: SystemTime,
+) -> Result<Option<String>, DbErr> {
+    if get(reports, owner.id, report_id).await?.is_none() {
+        return Ok(None);
+    }
+    let link = insert_link(&reports.db.write, owner.id, report_id, now).await?;
+    Ok(prepare_link_mail(reports, link.id, now).await?.map(|mail| mail.link))
+}
+
+async fn insert_link(
+    db: &impl ConnectionTrait,
+    owner_id: i64,
+    report_id: i64,
+    now: SystemTime,
+) -> Result<report_link::Model, DbErr> {
+    report_link::ActiveModel {
+        report_id: Set(report_id),
+        owner_id: Set(owner_id),
+        created_at: Set(unix_secs(now)),
+        last_opened_at: Set(None),
+        opens: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
 }
 
 /// A report-link email, ready to render.
@@ -258,16 +286,13 @@ pub struct LinkSummary {
     pub opens: i64,
 }
 
-/// The live links of the owner's report, newest first; `None` if it is not theirs.
+/// The live links of the owner's report, newest first (none if it is not theirs).
 pub async fn links_of(
     reports: &Reports,
     owner_id: i64,
     report_id: i64,
     now: SystemTime,
-) -> Result<Option<Vec<LinkSummary>>, DbErr> {
-    if get(reports, owner_id, report_id).await?.is_none() {
-        return Ok(None);
-    }
+) -> Result<Vec<LinkSummary>, DbErr> {
     let max_age = reports.link_max_age();
     let rows = report_link::Entity::find()
         .filter(report_link::Column::ReportId.eq(report_id))
@@ -275,18 +300,33 @@ pub async fn links_of(
         .order_by_desc(report_link::Column::Id)
         .all(&reports.db.read)
         .await?;
-    Ok(Some(
-        rows.into_iter()
-            .filter(|row| max_age.is_none_or(|age| from_unix(row.created_at) + age > now))
-            .map(|row| LinkSummary {
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let expires_at = link_expiry(row.created_at, max_age);
+            let live = expires_at.is_none_or(|at| at > now);
+            live.then(|| LinkSummary {
                 id: row.id,
                 created_at: from_unix(row.created_at),
-                expires_at: max_age.map(|age| from_unix(row.created_at) + age),
+                expires_at,
                 last_opened_at: row.last_opened_at.map(from_unix),
                 opens: row.opens,
             })
-            .collect(),
-    ))
+        })
+        .collect())
+}
+
+/// Deletes every report link of the account, in the caller's transaction: an email still
+/// waiting in the outbox is then dropped rather than sent.
+pub(crate) async fn revoke_all_links(
+    db: &impl ConnectionTrait,
+    owner_id: i64,
+) -> Result<u64, DbErr> {
+    let deleted = report_link::Entity::delete_many()
+        .filter(report_link::Column::OwnerId.eq(owner_id))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 /// Revokes one link of the owner's, at once; false if it is not theirs.
@@ -376,6 +416,12 @@ pub async fn purge_expired_links(reports: &Reports, now: SystemTime) -> Result<u
     Ok(deleted.rows_affected)
 }
 
+/// When a link created at `created_at` stops working; `None`: never (no max-age, or one so
+/// long it cannot be represented).
+fn link_expiry(created_at: i64, max_age: Option<Duration>) -> Option<SystemTime> {
+    max_age.and_then(|age| from_unix(created_at).checked_add(age))
+}
+
 /// A report link with its report, as the link check loads them, and how long links live.
 struct LinkedReport {
     link: report_link::Model,
@@ -387,7 +433,7 @@ impl LinkedReport {
     /// Counted from the row, not the token: the row's time is what the owner's list shows,
     /// and a token minted late (a retried email) must not outlive it.
     fn expires_at(&self) -> Option<SystemTime> {
-        self.max_age.map(|age| from_unix(self.link.created_at) + age)
+        link_expiry(self.link.created_at, self.max_age)
     }
 }
 

@@ -138,6 +138,12 @@ pub async fn current_user(
     Ok(Some(user))
 }
 
+/// The account a session's record names, without checking that it is still valid or
+/// touching it: enough to tell whether a browser is someone else's.
+pub async fn signed_in_as(session: &Session) -> Result<Option<i64>, SessionError> {
+    Ok(session.get::<SignedInSession>(KEY).await?.map(|record| record.user_id))
+}
+
 /// Whether the session signed in by email (link or code) within [`CONFIRMED_FOR_SECS`]:
 /// enough to allow a sensitive action. A personal link never counts: it is a standing
 /// credential, possibly on a shared device. Call after [`current_user`] has vouched for

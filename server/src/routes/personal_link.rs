@@ -1,7 +1,9 @@
 //! `GET /personal?token=…`: where personal links point. Typed or opened from a bookmark
 //! (`Sec-Fetch-Site: none`, which no other site can cause) it signs in at once and
-//! redirects to a clean URL, so the token leaves the address bar and history. From
-//! anywhere else (another site, a webmail, a browser that sends no fetch metadata) it moves
+//! redirects to a clean URL, so the token leaves the address bar and history; unless the
+//! browser is signed in to another account, since native apps (a desktop mail client, a
+//! chat app) open links with `none` too, and a link must never silently swap accounts.
+//! From anywhere else (another site, a webmail, a browser that sends no fetch metadata) it moves
 //! the token into a short-lived cookie and asks "Continue as …?" first, so a page cannot
 //! silently sign a visitor into someone else's account. `HEAD` and speculative loads sign
 //! nobody in and set no cookie.
@@ -53,12 +55,13 @@ pub async fn personal_link(
         return continue_page(PERSONAL.clear(secure));
     };
     let typed = headers.get("sec-fetch-site").is_some_and(|site| site == "none");
-    if !typed {
+    let links = &state.services.personal_links;
+    let now = SystemTime::now();
+    if !typed || !for_this_browser(links, &session, &token, now).await {
         return continue_page(PERSONAL.set(&token, secure, COOKIE_MAX_AGE));
     }
     let current = session.id().map(|id| id.to_string());
-    let links = &state.services.personal_links;
-    match personal_links::sign_in(links, &token, current.as_deref(), SystemTime::now()).await {
+    match personal_links::sign_in(links, &token, current.as_deref(), now).await {
         Ok(Ok(signed_in)) => {
             tracing::info!(user = signed_in.user_id, "signed in with a personal link");
             let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/dashboard")]).into_response();
@@ -77,6 +80,26 @@ pub async fn personal_link(
             let body = "Signing in is not possible right now. Try again shortly.";
             no_store((StatusCode::SERVICE_UNAVAILABLE, body).into_response())
         }
+    }
+}
+
+/// Whether the browser holds no signed-in session, or one of the link's own account. A
+/// link that does not verify counts as this browser's: signing in then refuses it anyway.
+async fn for_this_browser(
+    links: &personal_links::PersonalLinks,
+    session: &Session,
+    token: &str,
+    now: SystemTime,
+) -> bool {
+    let current = match sessions::signed_in_as(session).await {
+        Ok(None) => return true,
+        Ok(Some(current)) => current,
+        // Unknown: ask rather than risk swapping someone's account.
+        Err(_) => return false,
+    };
+    match personal_links::check(links, token, now).await {
+        Ok(Ok(preview)) => preview.user_id == current,
+        _ => true,
     }
 }
 

@@ -101,3 +101,47 @@ async fn link_login_prints_links_the_server_accepts() {
     assert_eq!(redeem(token(links[1])).await, "/dashboard?from=cli");
     assert_eq!(redeem(token(links[0])).await, "/signin/continue");
 }
+
+#[tokio::test]
+async fn link_report_prints_report_links_the_server_opens() {
+    let data_dir = tempfile::tempdir().unwrap();
+    latchkey(&data_dir, &["user", "add", "ivy@example.com"]);
+    let printed = latchkey(
+        &data_dir,
+        &[
+            "link",
+            "report",
+            "--email",
+            "ivy@example.com",
+            "--email",
+            "jo@example.com",
+            "--title",
+            "Q4",
+        ],
+    );
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let stdout = text(&printed.stdout);
+    let links: Vec<&str> = stdout.lines().collect();
+    assert_eq!(links.len(), 2, "one per address: {stdout}");
+    let base = "http://127.0.0.1:3000";
+    assert!(links.iter().all(|l| l.starts_with(&format!("{base}/reports/"))), "{stdout}");
+    let empty_title =
+        latchkey(&data_dir, &["link", "report", "--email", "k@example.com", "--title", " "]);
+    assert_eq!(empty_title.status.code(), Some(2));
+
+    let url = format!("sqlite://{}/db.sqlite", data_dir.path().display());
+    let app =
+        crate::helpers::start(crate::helpers::config(&data_dir, &url, &[]), None, data_dir).await;
+    for link in links {
+        let response = app
+            .client
+            .get(link.replacen(base, &app.address, 1))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let report: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(report["title"], "Q4");
+    }
+}

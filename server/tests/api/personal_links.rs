@@ -24,6 +24,28 @@ async fn create_link(app: &TestApp, browser: &reqwest::Client, name: &str) -> St
     url.replacen(BASE_URL, &app.address, 1)
 }
 
+/// A browser signed in as `email` (through a link minted in-process with the app's own
+/// database and secret, as `latchkey link login` would), which then opens `link` as if
+/// typed: it must ask first.
+async fn signed_in_elsewhere(app: &TestApp, link: &str, email: &str) -> reqwest::Client {
+    let url = format!("sqlite://{}/db/latchkey.db", app.data_dir.path().display());
+    let config = crate::helpers::config(&app.data_dir, &url, &[]);
+    let services = server::startup::services(&config).await.unwrap();
+    let address = app::domain::EmailAddress::parse(email).unwrap();
+    let now = std::time::SystemTime::now();
+    let login = app::services::sign_in::issue_link(&services.sign_in, &address, None, now);
+    let login = login.await.unwrap();
+    let browser = app.browser();
+    let token = login.split("token=").nth(1).unwrap();
+    let signed_in =
+        browser.post(app.url("/api/sign-in/link")).form(&[("token", token)]).send().await.unwrap();
+    assert_eq!(location(&signed_in), "/dashboard");
+    let again = browser.get(link).header("sec-fetch-site", "none").send().await.unwrap();
+    assert_eq!(location(&again), "/personal/continue");
+    assert!(!session_set(&again));
+    browser
+}
+
 fn session_set(response: &reqwest::Response) -> bool {
     set_cookies(response)
         .iter()
@@ -69,6 +91,12 @@ async fn a_bookmarked_link_signs_in_at_once_and_a_clicked_one_asks_first() {
         .unwrap();
     assert_eq!(location(&continued), "/dashboard");
     assert!(session_set(&continued));
+
+    // Typed into a browser signed in to another account (native apps open links as if
+    // typed): asks first, and the other account stays signed in.
+    let other = signed_in_elsewhere(&app, &link, "other@example.com").await;
+    let dashboard = other.get(app.url("/dashboard")).send().await.unwrap();
+    assert!(dashboard.text().await.unwrap().contains("other@example.com"));
 
     // HEAD and prefetches sign nobody in and set nothing.
     let probe = app.browser();

@@ -8,15 +8,15 @@ use leptos_router::hooks::use_params_map;
 use super::summary::{Access, ReportDetail};
 use super::view::get_report;
 
-/// Saves a report (a new one when `id` is absent) and goes to it. Validation errors are
-/// answered as errors, which the form shows; the form's own limits catch them first when
-/// JavaScript is off.
+/// Saves a report (a new one when `id` is absent) and goes to it. A draft that cannot be
+/// saved is answered with the reason, which the form shows (its own limits catch the same
+/// cases first when JavaScript is off); a report that is not the user's, with its 404 page.
 #[server(prefix = "/api", endpoint = "reports/save")]
 pub async fn save_report(
     id: Option<i64>,
     title: String,
     body: String,
-) -> Result<(), ServerFnError> {
+) -> Result<Option<String>, ServerFnError> {
     use std::time::SystemTime;
 
     use crate::request::{internal, redirect, services, signed_in_user};
@@ -24,9 +24,12 @@ pub async fn save_report(
 
     let Some(user) = signed_in_user().await? else {
         redirect("/signin?next=/dashboard");
-        return Ok(());
+        return Ok(None);
     };
-    let draft = Draft::parse(&title, &body).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let draft = match Draft::parse(&title, &body) {
+        Ok(draft) => draft,
+        Err(error) => return Ok(Some(error.to_string())),
+    };
     let services = services()?;
     let now = SystemTime::now();
     let saved = match id {
@@ -35,9 +38,9 @@ pub async fn save_report(
     };
     match saved.transpose().map_err(internal)? {
         Some(report) => redirect(&format!("/reports/{}", report.id)),
-        None => return Err(ServerFnError::new("That report no longer exists.")),
+        None => redirect(&format!("/reports/{}", id.unwrap_or_default())),
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Deletes a report and every link to it.
@@ -106,7 +109,11 @@ pub fn EditReportPage() -> impl IntoView {
 fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
     let action = ServerAction::<SaveReport>::new();
     let pending = action.pending();
-    let failed = move || action.value().get().and_then(Result::err).map(|e| e.to_string());
+    let failed = move || match action.value().get() {
+        Some(Ok(refused)) => refused,
+        Some(Err(e)) => Some(e.to_string()),
+        None => None,
+    };
     let heading = if report.is_some() { "Edit report" } else { "New report" };
     let (id, title, body) = match report {
         Some(r) => (Some(r.id), r.title, r.markdown),

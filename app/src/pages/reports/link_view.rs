@@ -22,8 +22,14 @@ pub async fn open_report_link(
 
     let services = services()?;
     let now = std::time::SystemTime::now();
-    let opened =
-        reports::open_link(&services.reports, id, &token, visit(), now).await.map_err(internal)?;
+    let opened = match reports::open_link(&services.reports, id, &token, visit(), now).await {
+        Ok(opened) => opened,
+        Err(error) => {
+            // Not the link's fault: say so, and let the reader retry.
+            set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+            return Err(internal(error));
+        }
+    };
     Ok(match opened {
         Ok(view) => Some(LinkedReport {
             title: view.title,
@@ -70,7 +76,17 @@ pub fn ReportLinkPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(None) | Err(_) => view! { <LinkDoesNotWork /> }.into_any(),
+                    Ok(None) => view! { <LinkDoesNotWork /> }.into_any(),
+                    Err(_) => {
+                        view! {
+                            <Title text="The report cannot be opened right now" />
+                            <section class="panel narrow" aria-labelledby="busy-title">
+                                <h1 id="busy-title">"The report cannot be opened right now"</h1>
+                                <p>"Something went wrong on our side; your link is fine. Reload the page in a moment."</p>
+                            </section>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>

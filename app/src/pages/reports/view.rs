@@ -21,12 +21,11 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
     };
     let services = services()?;
     let now = SystemTime::now();
-    let found = reports::get(&services.reports, user.id, id).await.map_err(internal)?;
-    let links = reports::links_of(&services.reports, user.id, id, now).await.map_err(internal)?;
-    let (Some(report), Some(links)) = (found, links) else {
+    let Some(report) = reports::get(&services.reports, user.id, id).await.map_err(internal)? else {
         set_status(http::StatusCode::NOT_FOUND);
         return Ok(Access::NotFound);
     };
+    let links = reports::links_of(&services.reports, user.id, id, now).await.map_err(internal)?;
     Ok(Access::Granted(ReportDetail {
         id: report.id,
         title: report.title,

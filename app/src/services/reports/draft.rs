@@ -2,8 +2,10 @@
 
 /// The longest title, in characters (the column holds 200).
 pub const MAX_TITLE_CHARS: usize = 200;
-/// The longest body, in bytes: far above any real report, and a bound on render time.
-pub const MAX_BODY_BYTES: usize = 100_000;
+/// The longest body, in characters: far above any real report, and a bound on render
+/// time. The editor's `maxlength` counts UTF-16 units, never fewer than characters, so
+/// the form cannot send more.
+pub const MAX_BODY_CHARS: usize = 100_000;
 
 /// A title and body that can be saved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +30,7 @@ impl std::fmt::Display for DraftError {
                 write!(f, "The title is too long: at most {MAX_TITLE_CHARS} characters.")
             }
             Self::BodyTooLong => {
-                write!(f, "The report is too long: at most {} KB of text.", MAX_BODY_BYTES / 1000)
+                write!(f, "The report is too long: at most {MAX_BODY_CHARS} characters.")
             }
         }
     }
@@ -48,10 +50,12 @@ impl Draft {
         if title.chars().count() > MAX_TITLE_CHARS {
             return Err(DraftError::TitleTooLong);
         }
-        if markdown.len() > MAX_BODY_BYTES {
+        if markdown.chars().count() > MAX_BODY_CHARS {
             return Err(DraftError::BodyTooLong);
         }
-        Ok(Self { title: title.to_owned(), markdown: markdown.replace("\r\n", "\n") })
+        // NUL is no text, and PostgreSQL refuses it in a text column.
+        let markdown = markdown.replace("\r\n", "\n").replace('\0', "");
+        Ok(Self { title: title.to_owned(), markdown })
     }
 
     pub fn title(&self) -> &str {
@@ -76,5 +80,7 @@ mod tests {
         assert_eq!(Draft::parse(&"é".repeat(200), "").unwrap().title().chars().count(), 200);
         assert_eq!(Draft::parse(&"é".repeat(201), ""), Err(DraftError::TitleTooLong));
         assert_eq!(Draft::parse("t", &"x".repeat(100_001)), Err(DraftError::BodyTooLong));
+        assert!(Draft::parse("t", &"é".repeat(100_000)).is_ok());
+        assert_eq!(Draft::parse("t", "a\0b").unwrap().markdown(), "ab");
     }
 }

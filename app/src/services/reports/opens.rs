@@ -72,7 +72,18 @@ impl Opens {
                         report_link::Column::Opens,
                         Expr::col(report_link::Column::Opens).add(count),
                     )
-                    .col_expr(report_link::Column::LastOpenedAt, Expr::value(last))
+                    // The latest of what every instance saw, not whichever wrote last.
+                    .col_expr(
+                        report_link::Column::LastOpenedAt,
+                        Expr::case(
+                            Expr::col(report_link::Column::LastOpenedAt)
+                                .is_null()
+                                .or(Expr::col(report_link::Column::LastOpenedAt).lt(last)),
+                            last,
+                        )
+                        .finally(Expr::col(report_link::Column::LastOpenedAt))
+                        .into(),
+                    )
                     .filter(report_link::Column::Id.eq(id))
                     .exec(&txn)
                     .await?;

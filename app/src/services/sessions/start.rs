@@ -16,7 +16,7 @@ use crate::entities::session;
 use crate::services::time::{secs, unix_secs};
 
 /// A fresh id taken this many times in a row means the ids are not random.
-const MAX_ID_DRAWS: usize = 4;
+pub(super) const MAX_ID_DRAWS: usize = 4;
 
 /// A session to start for an account that has just signed in.
 pub(crate) struct Start<'a> {

@@ -84,10 +84,13 @@ impl SessionStore for SeaOrmSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits, so a collision is all but impossible; if one happens,
         // draw another id rather than overwrite someone else's session.
-        while insert_new(&self.db.write, vec![row(record)?]).await.map_err(backend)? != [true] {
+        for _ in 0..super::start::MAX_ID_DRAWS {
+            if insert_new(&self.db.write, vec![row(record)?]).await.map_err(backend)? == [true] {
+                return Ok(());
+            }
             record.id = Id::default();
         }
-        Ok(())
+        Err(session_store::Error::Backend("no free session id after several draws".into()))
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {

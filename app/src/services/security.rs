@@ -1,0 +1,18 @@
+//! Account security actions that cut across features: they change the account and every
+//! feature's credentials of it in one transaction, so nothing is left half revoked.
+
+use sea_orm::{DbErr, TransactionTrait as _};
+
+use crate::services::{Db, accounts, personal_links, reports};
+
+/// Ends every session of the account and revokes every link bound to it: sign-in, report
+/// and personal links. The epoch bump kills their tokens; the rows go too, so no revoked
+/// link is listed again or minted afresh under the new epoch, and report emails still in
+/// the outbox are dropped. Shares the account made are bound to their guests and stay.
+pub async fn sign_out_everywhere(db: &Db, user_id: i64) -> Result<(), DbErr> {
+    let txn = db.write.begin().await?;
+    accounts::bump_epoch(&txn, user_id).await?;
+    personal_links::revoke_all(&txn, user_id).await?;
+    reports::revoke_all_links(&txn, user_id).await?;
+    txn.commit().await
+}
