@@ -72,6 +72,7 @@ test("a report link opens one report in another browser, read-only, until revoke
   await hydrated(page);
   await page.getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByRole("status")).toHaveText("The link is revoked: it no longer opens this report.");
+  await expect(page.getByText("No live links.")).toBeVisible();
 
   await guestPage.goto(link);
   await expect(guestPage.getByRole("heading", { level: 1 })).toHaveText("This link does not work");
@@ -99,7 +100,7 @@ test("reports work without JavaScript", async ({ browser }) => {
   await expect(plain).toHaveURL(/\/reports\/\d+$/);
   await expect(plain.locator(".report-body em")).toHaveText("works");
   const id = plain.url().match(/\/reports\/(\d+)$/)![1];
-  expect(await serious(plain)).toEqual([]);
+  // (axe runs as a script, so these pages are scanned in the test with JavaScript on.)
 
   await plain.getByRole("button", { name: "Email me a link to this report" }).click();
   await expect(plain.getByRole("status")).toHaveText("We've emailed you a link to this report.");
@@ -107,7 +108,6 @@ test("reports work without JavaScript", async ({ browser }) => {
   const reader = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await reader.goto(link);
   await expect(reader.getByRole("heading", { level: 1 })).toHaveText("Plain");
-  expect(await serious(reader)).toEqual([]);
 
   await plain.goto(`/reports/${id}/edit`);
   await plain.getByRole("button", { name: "Delete report" }).click();

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use crate::pages::reports::Access;
@@ -159,7 +159,10 @@ pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |()| get_settings());
+    // Every action here answers with a redirect back to this page (another query): load
+    // again then, so a client-side navigation shows what changed.
+    let search = use_location().search;
+    let settings = Resource::new(move || search.get(), |_| get_settings());
     view! {
         <Title text="Settings" />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>

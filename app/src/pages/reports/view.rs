@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use super::summary::{Access, LinkSummary, ReportDetail};
 
@@ -86,7 +86,10 @@ pub async fn revoke_report_link(report: i64, link: i64) -> Result<(), ServerFnEr
 pub fn ReportPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
-    let report = Resource::new(id, |id| get_report(id.unwrap_or(0)));
+    // Emailing or revoking a link answers with a redirect back here (another query): load
+    // again then, so the list shows the change without a reload.
+    let search = use_location().search;
+    let report = Resource::new(move || (id(), search.get()), |(id, _)| get_report(id.unwrap_or(0)));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
