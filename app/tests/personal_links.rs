@@ -125,7 +125,7 @@ async fn personal_links_die_as_they_should(database: TestDatabase) {
     // Sign out everywhere kills every personal link of the account, rows and all, so
     // none is listed, or valid, again under the new epoch.
     security::sign_out_everywhere(&s.db, alice.id).await.unwrap();
-    assert_eq!(check(&s, &laptop).await, Err(Rejection::BadSignature));
+    assert_eq!(check(&s, &laptop).await, Err(Rejection::WrongResource));
     let alice = reload(&s, &alice).await;
     assert!(personal_links::list(&s.personal_links, &alice).await.unwrap().is_empty());
     // So does an email change.

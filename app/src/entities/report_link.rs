@@ -22,11 +22,23 @@ pub enum Relation {
         to = "super::report::Column::Id"
     )]
     Report,
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::OwnerId",
+        to = "super::user::Column::Id"
+    )]
+    Owner,
 }
 
 impl Related<super::report::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Report.def()
+    }
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Owner.def()
     }
 }
 

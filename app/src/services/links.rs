@@ -1,7 +1,8 @@
-//! The one check every reusable link goes through (report links now; shares, personal
-//! links and API tokens as they come): open the token, load its account and the row it is
-//! bound to, verify the tag against the account's current revocation material, then ask
-//! the row whether it still grants anything.
+//! The one check every reusable link goes through (report and personal links now; shares
+//! and API tokens as they come): open the token, load the row it is bound to together with
+//! that row's account (one query: a link is opened on every view), verify the tag against
+//! the account's current revocation material, then ask the row whether it still grants
+//! anything.
 //!
 //! The order is the security argument. Nothing about the row is said before the tag
 //! verifies, so a guessed or altered token learns nothing, not even whether a row id
@@ -10,7 +11,7 @@
 use std::future::Future;
 use std::time::SystemTime;
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _};
+use sea_orm::DbErr;
 use tokens::{Claims, Rejection, Scope, Subject, Verified};
 
 use crate::entities::user;
@@ -54,10 +55,9 @@ pub struct Opened<R> {
     pub claims: Claims,
 }
 
-/// Checks `token` under `scope`, loading its row with `load` (by the id the token names).
-/// The account and the row are read at once, each a round trip of its own.
+/// Checks `token` under `scope`, loading its row and the row's account with `load` (by the
+/// row id the token names; `None` when there is no such row).
 pub async fn open<R, F>(
-    db: &impl ConnectionTrait,
     scope: &Scope,
     token: &str,
     now: SystemTime,
@@ -65,7 +65,7 @@ pub async fn open<R, F>(
 ) -> Result<Result<Opened<R>, Refused>, DbErr>
 where
     R: LinkRow,
-    F: Future<Output = Result<Option<R>, DbErr>>,
+    F: Future<Output = Result<Option<(R, user::Model)>, DbErr>>,
 {
     let unverified = match scope.open(token) {
         Ok(unverified) => unverified,
@@ -79,11 +79,14 @@ where
     else {
         return Ok(Err(Rejection::Malformed.into()));
     };
-    let (account, row) =
-        tokio::try_join!(user::Entity::find_by_id(account_id).one(db), load(resource))?;
-    let Some(account) = account else {
-        return Ok(Err(Rejection::UnknownSubject.into()));
+    // No row, or a row of another account than the token claims: nothing to verify
+    // against. Said the same way as a bad tag to the caller's visitor (one generic page).
+    let Some((row, account)) = load(resource).await? else {
+        return Ok(Err(Rejection::WrongResource.into()));
     };
+    if account.id != account_id || row.account_id() != account.id {
+        return Ok(Err(Rejection::WrongResource.into()));
+    }
     let resource = u64::try_from(resource).unwrap_or_default();
     let claims = match unverified.verify(&accounts::revocation(&account), now, Some(resource)) {
         Ok(Verified::Reusable(claims)) => claims,
@@ -95,11 +98,6 @@ where
     if account.status != user::ACTIVE {
         return Ok(Err(Rejection::InactiveSubject.into()));
     }
-    // A deleted row revoked every link to it; a row of another account was never this
-    // token's to open.
-    let Some(row) = row.filter(|row| row.account_id() == account.id) else {
-        return Ok(Err(Rejection::WrongResource.into()));
-    };
     if let Err(gone) = row.state(now) {
         return Ok(Err(Refused::Gone(gone)));
     }

@@ -248,8 +248,12 @@ async fn open(
     now: SystemTime,
 ) -> Result<Result<links::Opened<Bookmark>, Rejection>, DbErr> {
     let db = &links.db.read;
-    let opened = links::open(db, &links.scopes.bookmark, token, now, |id| async move {
-        Ok(personal_link::Entity::find_by_id(id).one(db).await?.map(Bookmark))
+    let opened = links::open(&links.scopes.bookmark, token, now, |id| async move {
+        let found = personal_link::Entity::find_by_id(id).find_also_related(user::Entity).one(db);
+        Ok(match found.await? {
+            Some((link, Some(owner))) => Some((Bookmark(link), owner)),
+            _ => None,
+        })
     })
     .await?;
     Ok(opened.map_err(|refused| match refused {

@@ -369,11 +369,16 @@ pub async fn open_link(
 ) -> Result<Result<LinkedView, Rejection>, DbErr> {
     let max_age = reports.link_max_age();
     let db = &reports.db.read;
-    let opened = links::open(db, &reports.scopes.report, token, now, |link_id| async move {
-        let found =
-            report_link::Entity::find_by_id(link_id).find_also_related(report::Entity).one(db);
+    let opened = links::open(&reports.scopes.report, token, now, |link_id| async move {
+        // The link, its report and its owner in one query.
+        let found = report_link::Entity::find_by_id(link_id)
+            .find_also_related(report::Entity)
+            .find_also(report_link::Entity, user::Entity)
+            .one(db);
         Ok(match found.await? {
-            Some((link, Some(report))) => Some(LinkedReport { link, report, max_age }),
+            Some((link, Some(report), Some(owner))) => {
+                Some((LinkedReport { link, report, max_age }, owner))
+            }
             _ => None,
         })
     })
