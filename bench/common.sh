@@ -73,7 +73,7 @@ run() {
   p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   errors="$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd ';' || true)"
-  extra="$(grep -E "^signed in:" <<<"$out" || true)"
+  extra="$(grep -E "^(signed in|not 200):" <<<"$out" || true)"
   printf '%-40s %10s req/s   p50 %8s   p99 %8s   %s %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-no errors}" "$extra"
   printf '%s|%s|%s\n' "$name" "$rps" "$p99" >>"$data/results"
 }
