@@ -1,19 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { signInEmail, uniqueEmail } from "./support/mail";
+import { hydrated, serious } from "./support/page";
 
 const MAIL = process.env.E2E_MAIL_DIR ?? "../target/e2e/mail";
-
-async function hydrated(page: Page) {
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
-}
-
-async function serious(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
 
 test("a personal link signs in a fresh browser at once, and stops after revoke", async ({ page, browser }) => {
   const errors: string[] = [];

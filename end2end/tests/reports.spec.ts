@@ -1,20 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { reportLinkEmail, signInEmail, uniqueEmail } from "./support/mail";
+import { hydrated, serious } from "./support/page";
 
 const MAIL = process.env.E2E_MAIL_DIR ?? "../target/e2e/mail";
-
-async function hydrated(page: Page) {
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
-}
-
-/** Serious or critical axe violations on the current page. */
-async function serious(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
 
 async function signIn(page: Page, email: string) {
   await page.goto("/signin");
