@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::layout::{Button, SmallPrint, document};
 use super::{Rendered, describe};
 use crate::services::reports::ReportLinkMail;
 
@@ -23,35 +24,22 @@ pub fn render(mail: &ReportLinkMail) -> Rendered {
          forward it to can read this report. You can revoke the link from the report's page.\n",
         link = mail.link,
     );
-    let html = view! {
-        <html lang="en">
-            <head>
-                <meta charset="utf-8" />
-                <title>"Your Latchkey report"</title>
-            </head>
-            <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933;">
-                <h1 style="font-size: 1.4em;">{format!("Your report: {title}")}</h1>
-                <p>
-                    <a
-                        href=mail.link.clone()
-                        style="display: inline-block; padding: 0.6em 1.2em; background: #2353d6; color: #fff; border-radius: 6px; text-decoration: none;"
-                    >
-                        "Open the report"
-                    </a>
-                </p>
-                <p>{lifetime.clone()}</p>
-                <p style="color: #52606d; font-size: 0.9em;">
-                    "It opens this report, read-only, and does not sign you in; anyone you forward it to can read this report. You can revoke the link from the report's page."
-                </p>
-            </body>
-        </html>
-    }
-    .to_html();
+    let html = document(
+        "Your Latchkey report",
+        view! {
+            <h1 style="font-size: 1.4em;">{format!("Your report: {title}")}</h1>
+            <Button href=mail.link.clone() label="Open the report" />
+            <p>{lifetime.clone()}</p>
+            <SmallPrint>
+                "It opens this report, read-only, and does not sign you in; anyone you forward it to can read this report. You can revoke the link from the report's page."
+            </SmallPrint>
+        },
+    );
     Rendered {
         to: mail.to.clone(),
         subject: format!("Your Latchkey report: {}", subject_safe(title)),
         text,
-        html: format!("<!DOCTYPE html>{html}"),
+        html,
     }
 }
 

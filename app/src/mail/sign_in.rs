@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::layout::{Button, SmallPrint, document};
 use super::{Rendered, describe};
 use crate::services::sign_in::SignInMail;
 
@@ -32,42 +33,29 @@ pub fn render(mail: &SignInMail) -> Rendered {
     );
 
     // Leptos escapes every value interpolated into the view.
-    let html = view! {
-        <html lang="en">
-            <head>
-                <meta charset="utf-8" />
-                <title>"Sign in to Latchkey"</title>
-            </head>
-            <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933;">
-                <h1 style="font-size: 1.4em;">"Sign in to Latchkey"</h1>
-                <p>"Use the button to sign in as " <strong>{mail.to.clone()}</strong> "."</p>
-                <p>
-                    <a
-                        href=mail.link.clone()
-                        style="display: inline-block; padding: 0.6em 1.2em; background: #2353d6; color: #fff; border-radius: 6px; text-decoration: none;"
-                    >
-                        "Sign in to Latchkey"
-                    </a>
-                </p>
-                <p>"Or, on another device, enter this code:"</p>
-                <p style="font-size: 1.8em; letter-spacing: 0.2em; font-weight: bold;">
-                    {spaced_code.clone()}
-                </p>
-                <p>{format!("The link and the code work once, for the next {valid_for}.")}</p>
-                <p style="color: #52606d; font-size: 0.9em;">
-                    {format!("This request came from {origin}. ")}
-                    "If you did not ask to sign in, ignore this email: nobody can sign in without it."
-                </p>
-            </body>
-        </html>
-    }
-    .to_html();
+    let html = document(
+        "Sign in to Latchkey",
+        view! {
+            <h1 style="font-size: 1.4em;">"Sign in to Latchkey"</h1>
+            <p>"Use the button to sign in as " <strong>{mail.to.clone()}</strong> "."</p>
+            <Button href=mail.link.clone() label="Sign in to Latchkey" />
+            <p>"Or, on another device, enter this code:"</p>
+            <p style="font-size: 1.8em; letter-spacing: 0.2em; font-weight: bold;">
+                {spaced_code.clone()}
+            </p>
+            <p>{format!("The link and the code work once, for the next {valid_for}.")}</p>
+            <SmallPrint>
+                {format!("This request came from {origin}. ")}
+                "If you did not ask to sign in, ignore this email: nobody can sign in without it."
+            </SmallPrint>
+        },
+    );
 
     Rendered {
         to: mail.to.clone(),
         // No code in the subject: subjects show on lock screens and in notifications.
         subject: "Your Latchkey sign-in link".to_owned(),
         text,
-        html: format!("<!DOCTYPE html>{html}"),
+        html,
     }
 }
