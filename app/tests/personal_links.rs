@@ -5,19 +5,13 @@ mod support;
 
 use std::time::SystemTime;
 
-use app::domain::EmailAddress;
 use app::entities::{session, user};
 use app::services::personal_links::{self, CreateError, MAX_LINKS};
 use app::services::{Services, accounts, security};
 use migrations::test_database::TestDatabase;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
-use support::services;
+use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+use support::{account, change_email, services};
 use tokens::{Rejection, Subject};
-
-async fn account(s: &Services, email: &str) -> user::Model {
-    accounts::create(&s.db.write, &EmailAddress::parse(email).unwrap()).await.unwrap()
-}
 
 async fn reload(s: &Services, user: &user::Model) -> user::Model {
     user::Entity::find_by_id(user.id).one(&s.db.read).await.unwrap().unwrap()
@@ -131,12 +125,7 @@ async fn personal_links_die_as_they_should(database: TestDatabase) {
     // So does an email change.
     let (_, phone) = new(alice.clone(), "Phone").await;
     assert!(check(&s, &phone).await.is_ok());
-    user::Entity::update_many()
-        .col_expr(user::Column::Email, Expr::value("alice@new.example"))
-        .filter(user::Column::Id.eq(alice.id))
-        .exec(&s.db.write)
-        .await
-        .unwrap();
+    change_email(&s, alice.id, "alice@new.example").await;
     assert_eq!(check(&s, &phone).await, Err(Rejection::BadSignature));
     // Sessions are untouched by a refused link.
     assert_eq!(session::Entity::find().count(&s.db.read).await.unwrap(), 0);

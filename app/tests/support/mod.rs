@@ -6,9 +6,13 @@
 
 use std::time::Duration;
 
+use app::domain::EmailAddress;
+use app::entities::user;
 use app::services::sign_in::CodeHasher;
-use app::services::{Db, Purposes, Scopes, Services, SignInSettings};
+use app::services::{Db, Purposes, Scopes, Services, SignInSettings, accounts};
 use migrations::test_database::TestDatabase;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use tokens::{KeyRing, Secret};
 
 /// The services, on `database`, with the default purposes under a fresh secret.
@@ -33,6 +37,21 @@ pub fn services_with(database: &TestDatabase, purposes: &Purposes) -> Services {
         // The cheapest valid parameters: these tests are about the rules, not the cost.
         CodeHasher::new(8, 1, 1).unwrap(),
     )
+}
+
+/// A new active account for `email`.
+pub async fn account(s: &Services, email: &str) -> user::Model {
+    accounts::create(&s.db.write, &EmailAddress::parse(email).unwrap()).await.unwrap()
+}
+
+/// Changes the account's address in the database, as an email change will.
+pub async fn change_email(s: &Services, user_id: i64, email: &str) {
+    user::Entity::update_many()
+        .col_expr(user::Column::Email, Expr::value(email))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&s.db.write)
+        .await
+        .unwrap();
 }
 
 /// Runs each named `async fn(TestDatabase)` on SQLite and, when configured, PostgreSQL.
