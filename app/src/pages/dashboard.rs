@@ -47,9 +47,10 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
 /// `/dashboard`: where people land after signing in.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // Reached from other pages only (deleting a report lands here from its editor), so the
+    // page mounts afresh and loads each time: nothing to track.
+    let me = Resource::new(|| (), |()| dashboard());
     let query = use_query_map();
-    // Deleting a report lands here with `?deleted=1`: load the list again then.
-    let me = Resource::new(move || query.read().get("deleted"), |_| dashboard());
     let deleted = move || query.read().get("deleted").is_some();
     let action = ServerAction::<SignOut>::new();
     let pending = action.pending();
