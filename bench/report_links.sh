@@ -6,6 +6,9 @@
 #
 #   report link, JSON   GET /reports/{id}/view?token=… with Accept: application/json
 #   report link, HTML   the same URL as a browser asks for it (server-rendered page)
+#   share link          GET /shared?token=… as a browser asks for it (a copied-link share
+#                       of each user's report; counted, as automated: wrk sends no
+#                       browser headers)
 #   /healthz            one database round trip: the limit for a request that reads
 #   home page           a server-rendered page with no data: the limit for a page
 #
@@ -42,7 +45,8 @@ for run in $(seq 1 "$runs"); do
   fresh_database "run-$run"
   latchkey user add "${addresses[@]}" >/dev/null
   latchkey link report "${addresses[@]/#/--email=}" | shuf >"$data/links-$run.txt"
-  echo "run $run: seeded $users users, each with a report and a link"
+  latchkey link share "${addresses[@]/#/--email=}" | shuf >"$data/shares-$run.txt"
+  echo "run $run: seeded $users users, each with a report and a link, and a shared report"
   start_server
   echo 0 >"$data/rss-peak"
   sample_memory "$server_pid" &
@@ -58,6 +62,8 @@ for run in $(seq 1 "$runs"); do
       run "report link JSON, $label" / -s bench/wrk/report_link.lua "${extra[@]}"
     BENCH_LINKS="$data/links-$run.txt" BENCH_ACCEPT="text/html,application/xhtml+xml" \
       run "report link HTML, $label" / -s bench/wrk/report_link.lua "${extra[@]}"
+    BENCH_LINKS="$data/shares-$run.txt" BENCH_ACCEPT="text/html,application/xhtml+xml" \
+      run "share link HTML, $label" / -s bench/wrk/report_link.lua "${extra[@]}"
     run "healthz, $label" /healthz "${extra[@]}"
     run "home page, $label" / "${extra[@]}"
   done

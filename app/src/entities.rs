@@ -5,5 +5,8 @@ pub mod personal_link;
 pub mod report;
 pub mod report_link;
 pub mod session;
+pub mod share;
+pub mod share_browser;
+pub mod share_code;
 pub mod sign_in_request;
 pub mod user;

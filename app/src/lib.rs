@@ -13,6 +13,8 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
+mod guest_browser;
+#[cfg(feature = "ssr")]
 pub mod link_cookie;
 #[cfg(feature = "ssr")]
 pub mod mail;
@@ -21,10 +23,13 @@ mod pages;
 pub mod request;
 #[cfg(feature = "ssr")]
 pub mod services;
+#[cfg(feature = "ssr")]
+pub mod visitors;
 
 use pages::{
     CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage, HomePage, NewReportPage,
-    NotFound, PersonalContinuePage, ReportLinkPage, ReportPage, SettingsPage, SignInPage,
+    NotFound, PersonalContinuePage, ReportLinkPage, ReportPage, SettingsPage, SharedReportPage,
+    SignInPage,
 };
 
 /// The HTML document around the app, rendered once per server-side request.
@@ -84,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports/:id") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id/edit") view=EditReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id/view") view=ReportLinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/shared") view=SharedReportPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/personal/continue") view=PersonalContinuePage ssr=SsrMode::Async />
                 </Routes>

@@ -3,6 +3,8 @@
 pub(crate) mod describe;
 mod layout;
 pub mod report_link;
+pub mod share;
+pub mod share_code;
 pub mod sign_in;
 
 /// A message ready to hand to a transport.

@@ -14,6 +14,6 @@ pub use dashboard::DashboardPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use personal_continue::PersonalContinuePage;
-pub use reports::{EditReportPage, NewReportPage, ReportLinkPage, ReportPage};
+pub use reports::{EditReportPage, NewReportPage, ReportLinkPage, ReportPage, SharedReportPage};
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::services::Services;
-use crate::services::reports::Visit;
+use crate::services::opens::Visit;
 use crate::services::sign_in::SignedIn;
 
 /// The client's address, as the server decided it (the peer, or a trusted proxy's header).
@@ -45,26 +45,23 @@ pub async fn signed_in_user() -> Result<Option<crate::entities::user::Model>, Se
     .map_err(internal)
 }
 
-/// Whether this request is a person's page load, to count as an open: `HEAD` and
-/// speculative loads (`Sec-Purpose`/`Purpose: prefetch`, prerender) are not.
+/// Who this request is, for counting a link's opens (see [`crate::visitors`]).
 pub fn visit() -> Visit {
-    use_context::<http::request::Parts>()
-        .map_or(Visit::NotCounted, |parts| visit_of(&parts.method, &parts.headers))
+    use_context::<http::request::Parts>().map_or(Visit::NotCounted, |parts| {
+        let ip = parts.extensions.get::<ClientIp>().map(|c| c.0);
+        crate::visitors::visit_of(&parts.method, &parts.headers, ip)
+    })
 }
 
-/// [`visit`], from a request's method and headers.
-pub fn visit_of(method: &http::Method, headers: &http::HeaderMap) -> Visit {
-    let speculative = ["sec-purpose", "purpose", "x-purpose", "x-moz"].iter().any(|name| {
-        headers.get_all(*name).iter().any(|v| {
-            let v = v.to_str().unwrap_or_default().to_ascii_lowercase();
-            v.contains("prefetch") || v.contains("prerender") || v.contains("preview")
-        })
-    });
-    if *method == http::Method::HEAD || speculative { Visit::NotCounted } else { Visit::Counted }
-}
-
-/// Sets the response's status (for pages rendered on the server).
+/// Sets the response's status, for a page rendered on the server. A server function called
+/// by the hydrated page keeps its 200: the browser's client treats any error status as a
+/// failed call, so the page would show "something went wrong" instead of its answer.
 pub fn set_status(status: http::StatusCode) {
+    let api_call = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if api_call {
+        return;
+    }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status);
     }

@@ -50,7 +50,7 @@ async fn open(
     token: &str,
     now: SystemTime,
 ) -> Result<String, Rejection> {
-    reports::open_link(&s.reports, report_id, token, Visit::Counted, now)
+    reports::open_link(&s.reports, report_id, token, Visit::Person, now)
         .await
         .unwrap()
         .map(|view| view.title)

@@ -56,6 +56,16 @@ pub enum LinkCommand {
         #[arg(long, default_value = "Report")]
         title: String,
     },
+    /// Create a report for each EMAIL's account (created if missing), share it as a link to
+    /// copy ("anyone with the link") and print that link (for load tests and scripts).
+    Share {
+        /// The report's owner; repeat the flag for several (links in that order).
+        #[arg(long = "email", value_name = "EMAIL", required = true)]
+        emails: Vec<String>,
+        /// The report's title.
+        #[arg(long, default_value = "Report")]
+        title: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

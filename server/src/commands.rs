@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use app::domain::{EmailAddress, NextPath};
 use app::services::reports::{self, Draft};
-use app::services::{accounts, sign_in};
+use app::services::{accounts, shares, sign_in};
 use leptos::prelude::LeptosOptions;
 
 use crate::cli::{Command, LinkCommand, UserCommand};
@@ -38,7 +38,10 @@ pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
             login_links(config, &emails, next.as_deref(), count).await
         }
         Command::Link { command: LinkCommand::Report { emails, title } } => {
-            report_links(config, &emails, &title).await
+            report_links(config, &emails, &title, Issue::ReportLink).await
+        }
+        Command::Link { command: LinkCommand::Share { emails, title } } => {
+            report_links(config, &emails, &title, Issue::ShareLink).await
         }
     }
 }
@@ -122,8 +125,22 @@ async fn login_links(
     out.flush().map_err(|e| Failure::runtime(format!("cannot print: {e}")))
 }
 
+/// Which link to a new report a command prints.
+#[derive(Clone, Copy)]
+enum Issue {
+    /// The owner's own report link, as "Email me a link" sends.
+    ReportLink,
+    /// A share for anyone with the link, as "Create a link to copy" makes.
+    ShareLink,
+}
+
 /// Creates a report per address (and its account when missing) and prints a link to it.
-async fn report_links(config: Config, emails: &[String], title: &str) -> Result<(), Failure> {
+async fn report_links(
+    config: Config,
+    emails: &[String],
+    title: &str,
+    issue: Issue,
+) -> Result<(), Failure> {
     let emails = parse_emails(emails)?;
     let draft = Draft::parse(title, "").map_err(|e| Failure::usage(format!("--title: {e}")))?;
     let services = startup::services(&config).await.map_err(Failure::usage)?;
@@ -140,10 +157,22 @@ async fn report_links(config: Config, emails: &[String], title: &str) -> Result<
         let now = SystemTime::now();
         let report =
             reports::create(&services.reports, owner.id, &draft, now).await.map_err(database)?;
-        let link = reports::issue_link(&services.reports, &owner, report.id, now)
-            .await
-            .map_err(database)?
-            .ok_or_else(|| Failure::runtime("the new report could not be found"))?;
+        let link = match issue {
+            Issue::ReportLink => reports::issue_link(&services.reports, &owner, report.id, now)
+                .await
+                .map_err(database)?
+                .ok_or_else(|| Failure::runtime("the new report could not be found"))?,
+            Issue::ShareLink => {
+                let new = shares::NewShare::default();
+                match shares::share(&services.shares, &owner, report.id, &new, now)
+                    .await
+                    .map_err(database)?
+                {
+                    shares::Shared::Link { url, .. } => url,
+                    other => return Err(Failure::runtime(format!("could not share: {other:?}"))),
+                }
+            }
+        };
         writeln!(out, "{link}").map_err(|e| Failure::runtime(format!("cannot print: {e}")))?;
     }
     out.flush().map_err(|e| Failure::runtime(format!("cannot print: {e}")))

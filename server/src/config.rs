@@ -98,6 +98,11 @@ pub struct RawConfig {
     #[arg(long, env = "LATCHKEY_SIGN_IN_RATE_WINDOW", default_value = "15m")]
     pub sign_in_rate_window: String,
 
+    /// Shares an owner may create per 24 hours (emailed or copied links alike), so that
+    /// share emails cannot be used to send spam.
+    #[arg(long, env = "LATCHKEY_SHARES_PER_DAY", default_value = "50")]
+    pub shares_per_day: String,
+
     /// A session ends after this long without a request.
     #[arg(long, env = "LATCHKEY_SESSION_IDLE_TIMEOUT", default_value = "7days")]
     pub session_idle_timeout: String,
@@ -258,6 +263,7 @@ pub struct Config {
     pub purposes: Purposes,
     pub mail: MailConfig,
     pub sign_in: SignInConfig,
+    pub sharing: app::services::ShareSettings,
     pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
@@ -376,6 +382,9 @@ impl TryFrom<RawConfig> for Config {
             )
             .map_err(|e| ConfigError::new("LATCHKEY_ARGON2_* (--argon2-*)", e.to_string()))?,
         };
+        let sharing = app::services::ShareSettings {
+            per_day: positive("LATCHKEY_SHARES_PER_DAY (--shares-per-day)", &raw.shares_per_day)?,
+        };
         let mail = MailConfig {
             transport: match raw.smtp_url.filter(|u| !u.trim().is_empty()) {
                 Some(url) => {
@@ -449,6 +458,7 @@ impl TryFrom<RawConfig> for Config {
             purposes,
             mail,
             sign_in,
+            sharing,
             client_ip_header,
         })
     }

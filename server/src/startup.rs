@@ -85,7 +85,7 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
         session_absolute: config.sign_in.session_absolute,
     };
     let scopes = Scopes::new(&key_ring, &config.purposes);
-    Ok(Services::new(db, scopes, sign_in, config.sign_in.codes.clone()))
+    Ok(Services::new(db, scopes, sign_in, config.sharing.clone(), config.sign_in.codes.clone()))
 }
 
 /// A built application, bound to its port but not yet serving.

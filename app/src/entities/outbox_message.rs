@@ -27,6 +27,10 @@ impl ActiveModelBehavior for ActiveModel {}
 pub const SIGN_IN: &str = "sign_in";
 /// A link to one report, for its owner (`reference_id`: the report link).
 pub const REPORT_LINK: &str = "report_link";
+/// A report shared with a guest, to the guest (`reference_id`: the share).
+pub const SHARE: &str = "share";
+/// A code confirming a browser as a share's named guest (`reference_id`: the code row).
+pub const SHARE_CODE: &str = "share_code";
 
 /// `outbox.status` values.
 pub const PENDING: &str = "pending";

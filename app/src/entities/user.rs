@@ -23,3 +23,6 @@ impl ActiveModelBehavior for ActiveModel {}
 /// `users.status` values.
 pub const ACTIVE: &str = "active";
 pub const DEACTIVATED: &str = "deactivated";
+/// Created by a share to an address with no account: it holds shares but cannot be
+/// signed in to until its person signs in by email, which makes it [`ACTIVE`].
+pub const GUEST: &str = "guest";

@@ -29,6 +29,16 @@ pub fn browser(user_agent: &str) -> String {
     }
 }
 
+/// A report title for a subject line. Titles are one line already (see `Draft`); bounded
+/// so a subject stays readable.
+pub fn subject_title(title: &str) -> String {
+    let mut subject: String = title.chars().take(80).collect();
+    if title.chars().count() > 80 {
+        subject.push('…');
+    }
+    subject
+}
+
 /// `2026-11-24 15:04 UTC`.
 pub fn utc_time(time: SystemTime) -> String {
     let secs = time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());

@@ -37,17 +37,8 @@ pub fn render(mail: &ReportLinkMail) -> Rendered {
     );
     Rendered {
         to: mail.to.clone(),
-        subject: format!("Your Latchkey report: {}", subject_safe(title)),
+        subject: format!("Your Latchkey report: {}", describe::subject_title(title)),
         text,
         html,
     }
-}
-
-/// Titles are one line already (see `Draft`); bounded so a subject stays readable.
-fn subject_safe(title: &str) -> String {
-    let mut subject: String = title.chars().take(80).collect();
-    if title.chars().count() > 80 {
-        subject.push('…');
-    }
-    subject
 }

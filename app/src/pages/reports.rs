@@ -1,11 +1,16 @@
-//! The report pages: the owner's editor and view, and the read-only view a link opens.
+//! The report pages: the owner's editor and view with its sharing, and the read-only
+//! views a report link and a share link open.
 
 mod editor;
 mod link_view;
+mod shared_view;
+mod sharing;
 mod summary;
 mod view;
 
 pub use editor::{EditReportPage, NewReportPage};
 pub use link_view::ReportLinkPage;
+pub use shared_view::SharedReportPage;
+pub use sharing::RevokeShare;
 pub use summary::{Access, ReportSummary};
 pub use view::ReportPage;

@@ -1,4 +1,5 @@
-//! `/settings`: personal links (create, copy, revoke) and "sign out everywhere".
+//! `/settings`: personal links (create, copy, revoke), "sign out everywhere", and the
+//! shares that outlive it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,6 +20,17 @@ pub struct PersonalLinkView {
     pub last_used: Option<String>,
 }
 
+/// A live share the account made, listed beside "sign out everywhere" (which keeps it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnShareView {
+    pub id: i64,
+    pub report_id: i64,
+    pub report_title: String,
+    /// The guest's address; `None` for a copied link.
+    pub guest: Option<String>,
+    pub expires: Option<String>,
+}
+
 /// What the settings page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -26,6 +38,7 @@ pub struct Settings {
     /// Signed in by email within the last few minutes: sensitive actions are allowed.
     pub confirmed: bool,
     pub links: Vec<PersonalLinkView>,
+    pub shares: Vec<OwnShareView>,
 }
 
 #[server(prefix = "/api", endpoint = "settings")]
@@ -34,7 +47,7 @@ pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
 
     use crate::mail::describe::utc_time;
     use crate::request::{internal, services, session, signed_in_user};
-    use crate::services::{personal_links, sessions};
+    use crate::services::{personal_links, sessions, shares};
 
     let Some(user) = signed_in_user().await? else {
         return Ok(Access::SignedOut);
@@ -43,7 +56,18 @@ pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
     let now = SystemTime::now();
     let confirmed = sessions::recently_confirmed(&session().await?, now).await.map_err(internal)?;
     let links = personal_links::list(&services.personal_links, &user).await.map_err(internal)?;
+    let shares = shares::live_of_owner(&services.shares, user.id, now).await.map_err(internal)?;
     Ok(Access::Granted(Settings {
+        shares: shares
+            .into_iter()
+            .map(|share| OwnShareView {
+                id: share.id,
+                report_id: share.report_id,
+                report_title: share.report_title,
+                guest: share.guest,
+                expires: share.expires_at.map(utc_time),
+            })
+            .collect(),
         email: user.email,
         confirmed,
         links: links
@@ -184,7 +208,9 @@ fn SettingsView(settings: Settings) -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.read().get(key);
     let notice = move || {
-        if get("revoked").is_some() {
+        if get("share_revoked").is_some() {
+            Some("The share is revoked: its link no longer opens the report.".to_owned())
+        } else if get("revoked").is_some() {
             Some("The link is revoked. Any device it signed in is signed out.".to_owned())
         } else if get("created").is_some() {
             Some(
@@ -241,13 +267,49 @@ fn SettingsView(settings: Settings) -> impl IntoView {
         <section class="panel" aria-labelledby="everywhere-title">
             <h2 id="everywhere-title">"Sign out everywhere"</h2>
             <p>
-                "Ends every session of your account, on every device, and revokes every sign-in link, report link and personal link you have. Reports you shared with guests stay shared."
+                "Ends every session of your account, on every device, and revokes every sign-in link, report link and personal link you have. Reports you shared stay shared: revoke each below."
             </p>
             <ActionForm action=everywhere>
                 <button type="submit" class="secondary danger">"Sign out everywhere"</button>
             </ActionForm>
+            <OwnShareList shares=settings.shares />
         </section>
     }
+}
+
+/// Shares outlive "sign out everywhere", so they are listed beside it, each with its own
+/// revoke.
+#[component]
+fn OwnShareList(shares: Vec<OwnShareView>) -> impl IntoView {
+    if shares.is_empty() {
+        return view! { <p class="hint">"You are not sharing any report."</p> }.into_any();
+    }
+    let revoke = ServerAction::<crate::pages::reports::RevokeShare>::new();
+    view! {
+        <h3 id="own-shares-title">"Reports you are sharing"</h3>
+        <ul class="own-shares" aria-labelledby="own-shares-title">
+            {shares
+                .into_iter()
+                .map(|share| {
+                    let who = share.guest.unwrap_or_else(|| "anyone with the link".to_owned());
+                    let until = share.expires.map_or_else(|| "until revoked".to_owned(), |at| format!("until {at}"));
+                    view! {
+                        <li>
+                            <a href=format!("/reports/{}#sharing", share.report_id)>{share.report_title.clone()}</a>
+                            {format!(" — with {who}, {until}. ")}
+                            <ActionForm action=revoke attr:class="inline">
+                                <input type="hidden" name="report" value=share.report_id.to_string() />
+                                <input type="hidden" name="share" value=share.id.to_string() />
+                                <input type="hidden" name="back" value="settings" />
+                                <button type="submit" class="secondary">{format!("Revoke sharing of {}", share.report_title)}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+        .into_any()
 }
 
 #[component]

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::services::opens::Opens;
 use crate::services::personal_links::PersonalLinks;
 use crate::services::reports::Reports;
 use crate::services::sessions::Sessions;
+use crate::services::shares::Shares;
 use crate::services::sign_in::{CodeHasher, SignIn};
-use crate::services::{Db, Scopes, SignInSettings};
+use crate::services::{Db, Scopes, ShareSettings, SignInSettings};
 
 /// Provided as Leptos context to every server function, and shared with the workers.
 #[derive(Clone)]
@@ -21,6 +23,7 @@ pub struct Services {
     pub sessions: Sessions,
     pub sign_in: SignIn,
     pub reports: Reports,
+    pub shares: Shares,
     pub personal_links: PersonalLinks,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
@@ -29,16 +32,53 @@ pub struct Services {
 impl Services {
     /// Assembles the services and starts their background tasks (from within a Tokio
     /// runtime).
-    pub fn new(db: Db, scopes: Scopes, settings: SignInSettings, codes: CodeHasher) -> Self {
+    pub fn new(
+        db: Db,
+        scopes: Scopes,
+        settings: SignInSettings,
+        sharing: ShareSettings,
+        codes: CodeHasher,
+    ) -> Self {
         let scopes = Arc::new(scopes);
         let settings = Arc::new(settings);
         let mail_queued = Arc::new(Notify::new());
         let sessions = Sessions::new(db.clone(), settings.clone());
-        let sign_in =
-            SignIn::start(db.clone(), scopes.clone(), settings.clone(), codes, mail_queued.clone());
-        let reports =
-            Reports::start(db.clone(), scopes.clone(), settings.clone(), mail_queued.clone());
+        let sign_in = SignIn::start(
+            db.clone(),
+            scopes.clone(),
+            settings.clone(),
+            codes.clone(),
+            mail_queued.clone(),
+        );
+        // One open counter for report links and shares: one write a second for both.
+        let opens = Opens::start(db.write.clone());
+        let reports = Reports::new(
+            db.clone(),
+            scopes.clone(),
+            settings.clone(),
+            mail_queued.clone(),
+            opens.clone(),
+        );
+        let shares = Shares::new(
+            db.clone(),
+            scopes.clone(),
+            settings.clone(),
+            sharing,
+            codes,
+            mail_queued.clone(),
+            opens,
+        );
         let personal_links = PersonalLinks::new(db.clone(), scopes.clone(), settings.clone());
-        Self { db, scopes, settings, sessions, sign_in, reports, personal_links, mail_queued }
+        Self {
+            db,
+            scopes,
+            settings,
+            sessions,
+            sign_in,
+            reports,
+            shares,
+            personal_links,
+            mail_queued,
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! The one check every reusable link goes through (report and personal links now; shares
-//! and API tokens as they come): open the token, load the row it is bound to together with
+//! The one check every reusable link goes through (report links, shares and personal
+//! links; API tokens as they come): open the token, load the row it is bound to together with
 //! that row's account (one query: a link is opened on every view), verify the tag against
 //! the account's current revocation material, then ask the row whether it still grants
 //! anything.
@@ -12,7 +12,7 @@ use std::future::Future;
 use std::time::SystemTime;
 
 use sea_orm::DbErr;
-use tokens::{Claims, Rejection, Scope, Subject, Verified};
+use tokens::{Claims, Rejection, Revocation, Scope, Subject, Verified};
 
 use crate::entities::user;
 use crate::services::accounts;
@@ -21,6 +21,12 @@ use crate::services::accounts;
 pub trait LinkRow {
     /// The account the token speaks for, whose revocation material signs it.
     fn account_id(&self) -> i64;
+    /// The material the token is signed under. By default the account's, so that the
+    /// account's "sign out everywhere" and email change revoke the link; a row whose link
+    /// must outlive those (a share) answers its own.
+    fn revocation<'a>(&'a self, account: &'a user::Model) -> Revocation<'a> {
+        accounts::revocation(account)
+    }
     /// Whether the row still grants what the link opens.
     fn state(&self, now: SystemTime) -> Result<(), Gone>;
 }
@@ -29,6 +35,7 @@ pub trait LinkRow {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gone {
     Expired,
+    Revoked,
 }
 
 /// Why a link was refused.
@@ -88,7 +95,7 @@ where
         return Ok(Err(Rejection::WrongResource.into()));
     }
     let resource = u64::try_from(resource).unwrap_or_default();
-    let claims = match unverified.verify(&accounts::revocation(&account), now, Some(resource)) {
+    let claims = match unverified.verify(&row.revocation(&account), now, Some(resource)) {
         Ok(Verified::Reusable(claims)) => claims,
         // A reusable purpose never yields a single-use token; refuse rather than skip it.
         Ok(Verified::SingleUse(_)) => return Ok(Err(Rejection::Malformed.into())),

@@ -8,7 +8,6 @@
 //! never signs anyone in: emails get forwarded.
 
 mod draft;
-mod opens;
 mod render;
 
 use std::sync::Arc;
@@ -23,11 +22,12 @@ use tokens::{Rejection, Subject};
 use tokio::sync::Notify;
 
 pub use self::draft::{Draft, DraftError, MAX_BODY_CHARS, MAX_TITLE_CHARS};
-use self::opens::Opens;
 use crate::entities::{outbox_message, report, report_link, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
+pub use crate::services::opens::Visit;
+use crate::services::opens::{Counter, Opens};
 use crate::services::time::{from_unix, secs, unix_secs};
-use crate::services::{Db, Scopes, SignInSettings, accounts, outbox};
+use crate::services::{Db, Scopes, SignInSettings, accounts, outbox, shares};
 
 /// Report-link emails an owner may ask for per hour: enough for anyone, and a bound on
 /// what one account can make the outbox send.
@@ -44,14 +44,13 @@ pub struct Reports {
 }
 
 impl Reports {
-    /// Starts the open counter's writer (from within a Tokio runtime).
-    pub(crate) fn start(
+    pub(crate) fn new(
         db: Db,
         scopes: Arc<Scopes>,
         settings: Arc<SignInSettings>,
         mail_queued: Arc<Notify>,
+        opens: Opens,
     ) -> Self {
-        let opens = Opens::start(db.write.clone());
         Self { db, scopes, settings, mail_queued, opens }
     }
 
@@ -123,7 +122,8 @@ pub async fn update(
     row.update(&reports.db.write).await.map(Some)
 }
 
-/// Deletes the owner's report and, with it, every link to it; false if it is not theirs.
+/// Deletes the owner's report and, with it, every link and share of it; false if it is not
+/// theirs.
 pub async fn delete(reports: &Reports, owner_id: i64, report_id: i64) -> Result<bool, DbErr> {
     let txn = reports.db.write.begin().await?;
     let Some(found) = report::Entity::find_by_id(report_id)
@@ -139,6 +139,7 @@ pub async fn delete(reports: &Reports, owner_id: i64, report_id: i64) -> Result<
         .filter(report_link::Column::ReportId.eq(found.id))
         .exec(&txn)
         .await?;
+    shares::forget_report(&txn, found.id).await?;
     found.delete(&txn).await?;
     txn.commit().await?;
     Ok(true)
@@ -350,14 +351,6 @@ pub struct LinkedView {
     pub link_expires_at: Option<SystemTime>,
 }
 
-/// Whether an open is counted: people's page loads are; `HEAD` and speculative loads
-/// (prefetch, prerender) are not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visit {
-    Counted,
-    NotCounted,
-}
-
 /// Opens report `report_id` with a link's token. A link for another report, of another
 /// account, revoked, expired or forged is refused (the reason is for logs).
 pub async fn open_link(
@@ -391,8 +384,9 @@ pub async fn open_link(
     if linked.report.id != report_id {
         return Ok(Err(Rejection::WrongResource));
     }
-    if visit == Visit::Counted {
-        reports.opens.count(linked.link.id, now);
+    // A report link's opens are not split: it is the owner's own link.
+    if visit != Visit::NotCounted {
+        reports.opens.count(Counter::ReportLink(linked.link.id), now);
     }
     Ok(Ok(LinkedView {
         report_id: linked.report.id,
@@ -403,7 +397,8 @@ pub async fn open_link(
     }))
 }
 
-/// Writes the opens counted so far (the counter does so every second by itself).
+/// Writes the opens counted so far, of report links and shares alike (the counter does so
+/// every second by itself).
 pub async fn flush_opens(reports: &Reports) -> Result<(), DbErr> {
     reports.opens.flush(&reports.db.write).await
 }

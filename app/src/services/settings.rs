@@ -26,3 +26,11 @@ impl SignInSettings {
         format!("{}/signin/link?token={token}", self.base_url)
     }
 }
+
+/// Sharing rules that are settings.
+#[derive(Clone, Debug)]
+pub struct ShareSettings {
+    /// Shares an owner may create per 24 hours (emailed or copied), so that share emails
+    /// cannot be used to send spam.
+    pub per_day: u32,
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use app::domain::EmailAddress;
 use app::entities::user;
 use app::services::sign_in::CodeHasher;
-use app::services::{Db, Purposes, Scopes, Services, SignInSettings, accounts};
+use app::services::{Db, Purposes, Scopes, Services, ShareSettings, SignInSettings, accounts};
 use migrations::test_database::TestDatabase;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
@@ -34,6 +34,7 @@ pub fn services_with(database: &TestDatabase, purposes: &Purposes) -> Services {
         Db::single(database.db.clone()),
         Scopes::new(&KeyRing::new(Secret::generate()), purposes),
         settings,
+        ShareSettings { per_day: 50 },
         // The cheapest valid parameters: these tests are about the rules, not the cost.
         CodeHasher::new(8, 1, 1).unwrap(),
     )

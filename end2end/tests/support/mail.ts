@@ -73,3 +73,18 @@ export async function signInEmail(dir: string, to: string): Promise<SignInEmail>
   expect(code, text).toBeTruthy();
   return { link: link!, code: code![1] + code![2], text };
 }
+
+/** Waits for the share email to `to`; returns the link. */
+export async function shareEmail(dir: string, to: string): Promise<string> {
+  const pattern = /https?:\/\/\S+\/shared\?token=[A-Za-z0-9_-]+/;
+  const text = await emailMatching(dir, to, pattern);
+  return text.match(pattern)![0];
+}
+
+/** Waits for the named-guest code email to `to`; returns the code. */
+export async function shareCodeEmail(dir: string, to: string): Promise<string> {
+  const pattern = /shared by \S+: (\d{3}) (\d{3})/;
+  const text = await emailMatching(dir, to, pattern);
+  const code = text.match(pattern)!;
+  return code[1] + code[2];
+}

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::link_cookie::PERSONAL;
-use app::services::reports::Visit;
+use app::services::opens::Visit;
 use app::services::{personal_links, sessions};
 
 use crate::startup::AppState;
@@ -38,7 +38,7 @@ pub async fn personal_link(
     session: Session,
     Query(query): Query<LinkQuery>,
 ) -> Response {
-    if app::request::visit_of(&method, &headers) == Visit::NotCounted {
+    if app::visitors::visit_of(&method, &headers, None) == Visit::NotCounted {
         return no_store(StatusCode::NO_CONTENT.into_response());
     }
     let token = query.token.filter(|t| app::link_cookie::is_token(t));

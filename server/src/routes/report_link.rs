@@ -13,6 +13,7 @@ use axum::response::{IntoResponse as _, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use app::request::ClientIp;
 use app::services::reports::{self, Visit};
 
 use crate::startup::AppState;
@@ -33,7 +34,8 @@ pub async fn negotiate(State(state): State<AppState>, request: Request, next: Ne
             .ok()
             .and_then(|q| q.0.token)
             .unwrap_or_default();
-        let visit = app::request::visit_of(request.method(), request.headers());
+        let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
+        let visit = app::visitors::visit_of(request.method(), request.headers(), ip);
         answer_json(&state, report_id, &token, visit).await
     } else {
         next.run(request).await

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use app::entities::outbox_message;
 use app::mail;
-use app::services::{Services, outbox, reports, sign_in};
+use app::services::{Services, outbox, reports, shares, sign_in};
 
 use crate::mailer::{Mailer, SendError};
 
@@ -86,6 +86,37 @@ async fn deliver(
                         "report link revoked or expired; email dropped"
                     );
                     return outbox::drop_message(db, message.id, "link revoked or expired").await;
+                }
+            }
+        }
+        outbox_message::SHARE => {
+            let prepared = shares::prepare_share_mail(
+                &services.shares,
+                message.reference_id,
+                SystemTime::now(),
+            );
+            match prepared.await? {
+                Some(mail) => {
+                    tracing::debug!(link = %mail.link, "share link");
+                    mail::share::render(&mail)
+                }
+                None => {
+                    tracing::info!(message = message.id, "share revoked or expired; email dropped");
+                    return outbox::drop_message(db, message.id, "share revoked or expired").await;
+                }
+            }
+        }
+        outbox_message::SHARE_CODE => {
+            let prepared = shares::prepare_code_mail(
+                &services.shares,
+                message.reference_id,
+                SystemTime::now(),
+            );
+            match prepared.await? {
+                Some(mail) => mail::share_code::render(&mail),
+                None => {
+                    tracing::info!(message = message.id, "share code expired; email dropped");
+                    return outbox::drop_message(db, message.id, "code or share expired").await;
                 }
             }
         }

@@ -1,10 +1,10 @@
 //! Keeps the tables that grow with traffic bounded: spent single-use tokens, expired
-//! sessions, old sign-in requests, expired report links and settled mail.
+//! sessions, old sign-in requests, expired report links, share codes and settled mail.
 
 use std::time::{Duration, SystemTime};
 
 use app::services::sessions::SeaOrmSessionStore;
-use app::services::{Services, outbox, reports, sign_in};
+use app::services::{Services, outbox, reports, shares, sign_in};
 
 const EVERY: Duration = Duration::from_secs(10 * 60);
 /// Settled mail is kept this long, for support questions ("did my email go out?").
@@ -23,6 +23,10 @@ pub async fn run(services: Services, sessions: SeaOrmSessionStore) {
         report("expired sessions", sessions.purge_expired(now).await);
         report("old sign-in requests", sign_in::purge(&services.sign_in, now).await);
         report("expired report links", reports::purge_expired_links(&services.reports, now).await);
+        report(
+            "old share codes and deleted reports' shares",
+            shares::purge(&services.shares, now).await,
+        );
         report("settled emails", outbox::purge_settled(db, now - KEEP_SETTLED_MAIL).await);
     }
 }

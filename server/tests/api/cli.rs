@@ -145,3 +145,22 @@ async fn link_report_prints_report_links_the_server_opens() {
         assert_eq!(report["title"], "Q4");
     }
 }
+
+#[tokio::test]
+async fn link_share_prints_share_links_the_server_opens() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let printed = latchkey(&data_dir, &["link", "share", "--email", "lee@example.com"]);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let stdout = text(&printed.stdout);
+    let base = "http://127.0.0.1:3000";
+    let link = stdout.trim();
+    assert!(link.starts_with(&format!("{base}/shared?token=")), "{stdout}");
+
+    let url = format!("sqlite://{}/db.sqlite", data_dir.path().display());
+    let app =
+        crate::helpers::start(crate::helpers::config(&data_dir, &url, &[]), None, data_dir).await;
+    let response = app.client.get(link.replacen(base, &app.address, 1)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Shared with you by lee@example.com"), "{page}");
+}

@@ -35,6 +35,15 @@ impl TestApp {
         client().cookie_store(true).user_agent(USER_AGENT).default_headers(headers).build().unwrap()
     }
 
+    /// A new browser that sends what a person's browser does on a page load (the
+    /// language, too), so its opens count as a person's.
+    pub fn person(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("accept", "text/html,application/xhtml+xml,*/*;q=0.8".parse().unwrap());
+        headers.insert("accept-language", "en-GB,en;q=0.9".parse().unwrap());
+        client().cookie_store(true).user_agent(USER_AGENT).default_headers(headers).build().unwrap()
+    }
+
     pub fn secret_file(&self) -> PathBuf {
         self.data_dir.path().join("secret.key")
     }

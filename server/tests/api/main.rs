@@ -7,5 +7,6 @@ mod helpers;
 mod pages;
 mod personal_links;
 mod reports;
+mod shares;
 mod sign_in;
 mod smtp;

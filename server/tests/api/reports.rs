@@ -13,7 +13,12 @@ const MAIL_WAIT: Duration = Duration::from_secs(20);
 const BASE_URL: &str = "http://127.0.0.1:3000";
 
 /// Saves a new report as a browser without JavaScript; returns its id.
-async fn create_report(app: &TestApp, browser: &reqwest::Client, title: &str, body: &str) -> i64 {
+pub async fn create_report(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    title: &str,
+    body: &str,
+) -> i64 {
     let response = browser
         .post(app.url("/api/reports/save"))
         .form(&[("title", title), ("body", body)])

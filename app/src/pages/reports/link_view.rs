@@ -77,30 +77,34 @@ pub fn ReportLinkPage() -> impl IntoView {
                             .into_any()
                     }
                     Ok(None) => view! { <LinkDoesNotWork /> }.into_any(),
-                    Err(_) => {
-                        view! {
-                            <Title text="The report cannot be opened right now" />
-                            <section class="panel narrow" aria-labelledby="busy-title">
-                                <h1 id="busy-title">"The report cannot be opened right now"</h1>
-                                <p>"Something went wrong on our side; your link is fine. Reload the page in a moment."</p>
-                            </section>
-                        }
-                            .into_any()
-                    }
+                    Err(_) => view! { <Unavailable /> }.into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
+/// The database failed: not the link's fault, so say so.
 #[component]
-fn LinkDoesNotWork() -> impl IntoView {
+pub(super) fn Unavailable() -> impl IntoView {
+    view! {
+        <Title text="The report cannot be opened right now" />
+        <section class="panel narrow" aria-labelledby="busy-title">
+            <h1 id="busy-title">"The report cannot be opened right now"</h1>
+            <p>"Something went wrong on our side; your link is fine. Reload the page in a moment."</p>
+        </section>
+    }
+}
+
+/// One answer for every link that does not work, whatever the reason.
+#[component]
+pub(super) fn LinkDoesNotWork() -> impl IntoView {
     view! {
         <Title text="This link does not work" />
         <section class="panel narrow" aria-labelledby="dead-title">
             <h1 id="dead-title">"This link does not work"</h1>
             <p>
-                "It may have expired or been revoked, or it was copied incompletely. If the report is yours, sign in and email yourself a new link from its page."
+                "It may have expired or been revoked, or it was copied incompletely. If the report is yours, sign in and open it from your dashboard."
             </p>
             <p><a href="/signin">"Sign in"</a></p>
         </section>

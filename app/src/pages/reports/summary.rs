@@ -20,6 +20,7 @@ pub struct ReportDetail {
     pub body_html: String,
     pub updated: String,
     pub links: Vec<LinkSummary>,
+    pub shares: Vec<ShareItem>,
 }
 
 /// One live report link, in the owner's list.
@@ -49,4 +50,49 @@ pub enum Access<T> {
     SignedOut,
     /// No such resource of this account's (another's looks the same: nothing leaks).
     NotFound,
+}
+
+/// One share of a report, in its owner's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareItem {
+    pub id: i64,
+    /// The guest's address; `None` for a copied link.
+    pub guest: Option<String>,
+    pub created: String,
+    pub expires: Option<String>,
+    /// "Active", "Revoked" or "Expired".
+    pub state: String,
+    pub active: bool,
+    pub last_opened: Option<String>,
+    pub people: i64,
+    pub automated: i64,
+    pub named_only: bool,
+    pub browsers: u64,
+    /// A copied link's URL, while it works.
+    pub link: Option<String>,
+}
+
+/// A report opened with a share link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedReportView {
+    pub title: String,
+    pub body_html: String,
+    pub updated: String,
+    pub shared_by: String,
+    pub message: Option<String>,
+    pub expires: Option<String>,
+}
+
+/// What a share link's page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SharedPage {
+    Open(SharedReportView),
+    /// Only the named guest may open it, and this browser has not confirmed yet.
+    ConfirmFirst {
+        guest_hint: String,
+    },
+    Revoked,
+    Expired,
+    /// Not a working link, for whatever reason (one answer for all).
+    Invalid,
 }

@@ -5,7 +5,8 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use super::summary::{Access, LinkSummary, ReportDetail};
+use super::sharing::Sharing;
+use super::summary::{Access, LinkSummary, ReportDetail, ShareItem};
 
 /// The signed-in owner's report, with its live links.
 #[server(prefix = "/api", endpoint = "reports/get")]
@@ -15,6 +16,7 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
     use crate::mail::describe::utc_time;
     use crate::request::{internal, services, set_status, signed_in_user};
     use crate::services::reports;
+    use crate::services::shares::{self, ShareState};
 
     let Some(user) = signed_in_user().await? else {
         return Ok(Access::SignedOut);
@@ -26,6 +28,7 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
         return Ok(Access::NotFound);
     };
     let links = reports::links_of(&services.reports, user.id, id, now).await.map_err(internal)?;
+    let shares = shares::of_report(&services.shares, user.id, id, now).await.map_err(internal)?;
     Ok(Access::Granted(ReportDetail {
         id: report.id,
         title: report.title,
@@ -40,6 +43,28 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
                 expires: link.expires_at.map(utc_time),
                 last_opened: link.last_opened_at.map(utc_time),
                 opens: link.opens,
+            })
+            .collect(),
+        shares: shares
+            .into_iter()
+            .map(|share| ShareItem {
+                id: share.id,
+                guest: share.guest,
+                created: utc_time(share.created_at),
+                expires: share.expires_at.map(utc_time),
+                state: match share.state {
+                    ShareState::Active => "Active",
+                    ShareState::Revoked => "Revoked",
+                    ShareState::Expired => "Expired",
+                }
+                .to_owned(),
+                active: share.state == ShareState::Active,
+                last_opened: share.last_opened_at.map(utc_time),
+                people: share.opens_people,
+                automated: share.opens_automated,
+                named_only: share.named_only,
+                browsers: share.browsers,
+                link: share.link,
             })
             .collect(),
     }))
@@ -143,6 +168,7 @@ fn OwnerView(report: ReportDetail) -> impl IntoView {
             </div>
             <LinkList report=id links=report.links />
         </section>
+        <Sharing report=id shares=report.shares />
     }
 }
 

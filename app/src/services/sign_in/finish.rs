@@ -95,7 +95,10 @@ pub(super) async fn finish_many(
     } else {
         user::Entity::update_many()
             .col_expr(user::Column::LastSignInAt, Expr::value(signed_in_at))
-            .filter(user::Column::Status.eq(user::ACTIVE))
+            // A guest account (made by someone's share) becomes an ordinary one, shares
+            // and all, once its person signs in by email.
+            .col_expr(user::Column::Status, Expr::value(user::ACTIVE))
+            .filter(user::Column::Status.is_in([user::ACTIVE, user::GUEST]))
             .filter(unchanged)
             .exec_with_returning(txn)
             .await?
@@ -123,12 +126,15 @@ pub(super) async fn finish_many(
             last_sign_in_at: Set(Some(signed_in_at)),
             ..Default::default()
         }))
-        // An existing account is stamped (and returned) only if active: a deactivated one
-        // is left untouched and comes back missing.
+        // An existing account is stamped (and returned) only if active or a guest (which
+        // becomes active): a deactivated one is left untouched and comes back missing.
         .on_conflict(
             OnConflict::column(user::Column::Email)
-                .update_column(user::Column::LastSignInAt)
-                .action_and_where(Expr::col((user::Entity, user::Column::Status)).eq(user::ACTIVE))
+                .update_columns([user::Column::LastSignInAt, user::Column::Status])
+                .action_and_where(
+                    Expr::col((user::Entity, user::Column::Status))
+                        .is_in([user::ACTIVE, user::GUEST]),
+                )
                 .to_owned(),
         )
         .exec_with_returning(txn)

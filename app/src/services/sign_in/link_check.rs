@@ -146,7 +146,8 @@ fn check(
     if user.is_some_and(|u| u.email != request.email) {
         return Err(Rejection::WrongResource);
     }
-    if user.is_some_and(|u| u.status != user::ACTIVE) {
+    // A guest may sign in by email: that is how its person takes the account over.
+    if user.is_some_and(|u| u.status != user::ACTIVE && u.status != user::GUEST) {
         return Err(Rejection::InactiveSubject);
     }
     if request.consumed_at.is_some() {

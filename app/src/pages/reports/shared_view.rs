@@ -1,0 +1,262 @@
+//! `/shared?token=…`: a report someone shared. Read-only, signs nobody in, shows nothing of
+//! the owner's but this report. A revoked or expired share says which (410); any other
+//! link that does not work gets the one generic answer (404). For "only the named guest"
+//! shares, a browser first confirms with a code emailed to the guest.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_location, use_query_map};
+
+use super::link_view::{LinkDoesNotWork, Unavailable};
+use super::summary::{SharedPage, SharedReportView};
+
+/// What the share link opens in this browser.
+#[server(prefix = "/api", endpoint = "shares/open")]
+pub async fn open_share(token: String) -> Result<SharedPage, ServerFnError> {
+    use crate::mail::describe::utc_time;
+    use crate::request::{internal, services, set_status, visit};
+    use crate::services::links::Gone;
+    use crate::services::shares::{self, Opening};
+
+    let services = services()?;
+    let browser = crate::guest_browser::current(services.settings.secure_cookies);
+    let now = std::time::SystemTime::now();
+    let opened = match shares::open(&services.shares, &token, browser.as_ref(), visit(), now).await
+    {
+        Ok(opened) => opened,
+        Err(error) => {
+            set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+            return Err(internal(error));
+        }
+    };
+    Ok(match opened {
+        Opening::Open(report) => SharedPage::Open(SharedReportView {
+            title: report.title,
+            body_html: report.body_html,
+            updated: utc_time(report.updated_at),
+            shared_by: report.shared_by,
+            message: report.message,
+            expires: report.expires_at.map(utc_time),
+        }),
+        Opening::ConfirmFirst { guest_hint } => SharedPage::ConfirmFirst { guest_hint },
+        Opening::Ended(gone) => {
+            set_status(http::StatusCode::GONE);
+            match gone {
+                Gone::Revoked => SharedPage::Revoked,
+                Gone::Expired => SharedPage::Expired,
+            }
+        }
+        Opening::Invalid(rejection) => {
+            tracing::debug!(%rejection, "share link refused");
+            set_status(http::StatusCode::NOT_FOUND);
+            SharedPage::Invalid
+        }
+    })
+}
+
+/// "Email me a code", on a named-guest share.
+#[server(prefix = "/api", endpoint = "shares/send-code")]
+pub async fn send_share_code(token: String) -> Result<(), ServerFnError> {
+    use crate::link_cookie::is_token;
+    use crate::request::{internal, redirect, services};
+    use crate::services::shares::{self, CodeSent};
+
+    if !is_token(&token) {
+        redirect("/shared");
+        return Ok(());
+    }
+    let services = services()?;
+    let browser = crate::guest_browser::current_or_new(services.settings.secure_cookies);
+    let now = std::time::SystemTime::now();
+    let sent =
+        shares::send_code(&services.shares, &token, &browser, now).await.map_err(internal)?;
+    let outcome = match sent {
+        CodeSent::Sent => "sent",
+        CodeSent::OverLimit => "limit",
+        CodeSent::Refused => "refused",
+    };
+    redirect(&format!("/shared?token={token}&code={outcome}"));
+    Ok(())
+}
+
+/// The code from the email, typed in the browser that asked for it.
+#[server(prefix = "/api", endpoint = "shares/confirm")]
+pub async fn confirm_share(token: String, code: String) -> Result<(), ServerFnError> {
+    use crate::domain::SignInCode;
+    use crate::link_cookie::is_token;
+    use crate::request::{internal, redirect, services};
+    use crate::services::shares::{self, Confirmed};
+
+    if !is_token(&token) {
+        redirect("/shared");
+        return Ok(());
+    }
+    let services = services()?;
+    let secure = services.settings.secure_cookies;
+    let (Some(browser), Some(code)) =
+        (crate::guest_browser::current(secure), SignInCode::parse(&code))
+    else {
+        redirect(&format!("/shared?token={token}&code=wrong"));
+        return Ok(());
+    };
+    let now = std::time::SystemTime::now();
+    let confirmed = shares::confirm_browser(&services.shares, &token, &browser, &code, now)
+        .await
+        .map_err(internal)?;
+    redirect(&match confirmed {
+        Confirmed::Confirmed => format!("/shared?token={token}"),
+        Confirmed::WrongCode => format!("/shared?token={token}&code=wrong"),
+        Confirmed::Refused => format!("/shared?token={token}"),
+    });
+    Ok(())
+}
+
+#[component]
+pub fn SharedReportPage() -> impl IntoView {
+    let query = use_query_map();
+    // Asking for or typing a code answers with a redirect back here (another query): load
+    // again then.
+    let search = use_location().search;
+    let token = move || query.read().get("token").unwrap_or_default();
+    let page = Resource::new(move || (token(), search.get()), |(token, _)| open_share(token));
+    view! {
+        // The URL holds a credential: no search engine may keep it.
+        <Meta name="robots" content="noindex, nofollow" />
+        <Suspense fallback=|| view! { <p>"Opening the report…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(SharedPage::Open(report)) => view! { <Shared report /> }.into_any(),
+                    Ok(SharedPage::ConfirmFirst { guest_hint }) => {
+                        view! { <ConfirmGuest token=token() guest_hint /> }.into_any()
+                    }
+                    Ok(SharedPage::Revoked) => {
+                        view! {
+                            <Ended
+                                title="This share was revoked"
+                                text="The person who shared this report has stopped sharing it. Ask them to share it again if you still need it."
+                            />
+                        }
+                            .into_any()
+                    }
+                    Ok(SharedPage::Expired) => {
+                        view! {
+                            <Ended
+                                title="This share has expired"
+                                text="It was shared until a date that has now passed. Ask the person who shared it to share it again if you still need it."
+                            />
+                        }
+                            .into_any()
+                    }
+                    Ok(SharedPage::Invalid) => view! { <LinkDoesNotWork /> }.into_any(),
+                    Err(_) => view! { <Unavailable /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Shared(report: SharedReportView) -> impl IntoView {
+    let lifetime = match &report.expires {
+        Some(at) => format!("Shared until {at}."),
+        None => "Shared until its owner stops sharing it.".to_owned(),
+    };
+    view! {
+        <Title text=report.title.clone() />
+        <article class="panel report" aria-labelledby="report-title">
+            <p class="notice">
+                {format!("Shared with you by {}: read-only. You are not signed in.", report.shared_by)}
+            </p>
+            {report.message.clone().map(|message| {
+                view! {
+                    <figure class="share-message">
+                        <blockquote>{message}</blockquote>
+                        <figcaption>{format!("— {}", report.shared_by)}</figcaption>
+                    </figure>
+                }
+            })}
+            <h1 id="report-title">{report.title.clone()}</h1>
+            <p class="hint">{format!("Updated {}. {lifetime}", report.updated)}</p>
+            <div class="report-body" inner_html=report.body_html.clone()></div>
+        </article>
+    }
+}
+
+#[component]
+fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
+    let query = use_query_map();
+    let code_state = move || query.read().get("code");
+    let notice = move || match code_state().as_deref() {
+        Some("sent") => Some("We've emailed you a code. Type it here to open the report."),
+        Some("limit") => {
+            Some("Several codes were sent for this share in the last hour; try again later.")
+        }
+        Some("wrong") => {
+            Some("That code does not work. Check the latest email, or ask for a new code.")
+        }
+        _ => None,
+    };
+    let asked = move || matches!(code_state().as_deref(), Some("sent" | "wrong"));
+    let send = ServerAction::<SendShareCode>::new();
+    let confirm = ServerAction::<ConfirmShare>::new();
+    let sending = send.pending();
+    let confirming = confirm.pending();
+    let send_token = token.clone();
+    view! {
+        <Title text="Confirm it's you" />
+        <section class="panel narrow" aria-labelledby="confirm-title">
+            <h1 id="confirm-title">"Confirm it's you"</h1>
+            <p>
+                {format!("This report was shared with {guest_hint} only. To open it in this browser, confirm with a code we email to that address. You only do this once per browser.")}
+            </p>
+            <p role="status" class="notice" hidden=move || notice().is_none()>{notice}</p>
+            <div hidden=move || !asked()>
+                <ActionForm action=confirm>
+                    <input type="hidden" name="token" value=token.clone() />
+                    <label for="share-code">"Code from the email"</label>
+                    <input
+                        id="share-code"
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        required
+                        maxlength="9"
+                    />
+                    <button type="submit" disabled=move || confirming.get()>
+                        {move || if confirming.get() { "Checking…" } else { "Open the report" }}
+                    </button>
+                </ActionForm>
+            </div>
+            <ActionForm action=send>
+                <input type="hidden" name="token" value=send_token />
+                <button
+                    type="submit"
+                    class=move || if asked() { "secondary" } else { "" }
+                    disabled=move || sending.get()
+                >
+                    {move || {
+                        if sending.get() {
+                            "Sending…"
+                        } else if asked() {
+                            "Send a new code"
+                        } else {
+                            "Email me a code"
+                        }
+                    }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Ended(title: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <section class="panel narrow" aria-labelledby="ended-title">
+            <h1 id="ended-title">{title}</h1>
+            <p>{text}</p>
+        </section>
+    }
+}

@@ -1,0 +1,62 @@
+//! A browser, as a named-guest share knows it: a random value the browser keeps in a
+//! cookie, of which the database holds only a SHA-256 digest, so a leaked table cannot be
+//! replayed as cookies.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest as _, Sha256};
+
+/// 256 random bits, URL-safe base64 (43 characters).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrowserId(String);
+
+const LEN: usize = 43;
+
+impl BrowserId {
+    pub fn generate() -> Self {
+        let mut bytes = [0; 32];
+        getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A cookie's value, if it can be one of ours (anything else is ignored, and the
+    /// browser is simply not confirmed).
+    pub fn parse(raw: &str) -> Option<Self> {
+        (raw.len() == LEN
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| Self(raw.to_owned()))
+    }
+
+    /// The value for the browser's cookie.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What the database keeps.
+    pub(super) fn digest(&self) -> String {
+        Sha256::digest(self.0.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Never printed: the value is what proves the browser confirmed.
+impl std::fmt::Debug for BrowserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BrowserId(…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_and_nothing_else_does() {
+        let id = BrowserId::generate();
+        assert_eq!(BrowserId::parse(id.as_str()), Some(id.clone()));
+        assert_ne!(id, BrowserId::generate());
+        assert_eq!(id.digest().len(), 64);
+        for bad in ["", "short", &"a".repeat(44), &format!("{}=", &"a".repeat(42))] {
+            assert!(BrowserId::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}

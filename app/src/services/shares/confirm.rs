@@ -1,0 +1,234 @@
+//! "Only the named guest": a browser proves once that it is the guest's by typing a code
+//! emailed to the guest's address; the proof is a row per (share, browser) that lasts as
+//! long as the share. A forwarded link is then useless in anyone else's browser.
+//!
+//! Codes are six digits, Argon2id-hashed by the mail worker when it sends them, each good
+//! for [`CODE_LIFETIME`] and [`ATTEMPTS_PER_CODE`] tries, and bound to the browser that asked:
+//! a code read over the guest's shoulder confirms only the guest's own browser.
+//!
+//! Limits, so the link cannot flood the guest's inbox nor guess a code in time: code
+//! emails per share per hour ([`CODE_EMAILS_PER_HOUR`]) and per guest address per day, over
+//! all shares to it ([`CODE_EMAILS_PER_ADDRESS_PER_DAY`]); tries per share per day
+//! ([`TRIES_PER_SHARE_PER_DAY`]), so one share's code is guessed with a chance of at most
+//! 20 in a million a day. Whoever holds a forwarded link can use these up and keep the
+//! guest waiting for a day; the owner can then share again.
+
+use std::time::{Duration, SystemTime};
+
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, PaginatorTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, TransactionTrait as _,
+};
+
+use super::BrowserId;
+use crate::domain::SignInCode;
+use crate::entities::{outbox_message, share_browser, share_code};
+use crate::services::sign_in::CodeHasher;
+use crate::services::time::{secs, unix_secs};
+use crate::services::{Db, outbox};
+
+pub const CODE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+pub const ATTEMPTS_PER_CODE: i32 = 5;
+pub const CODE_EMAILS_PER_HOUR: u64 = 5;
+pub const CODE_EMAILS_PER_ADDRESS_PER_DAY: u64 = 10;
+pub const TRIES_PER_SHARE_PER_DAY: i64 = 20;
+
+/// Whether `browser` confirmed for `share_id`.
+pub(super) async fn is_confirmed(
+    db: &impl ConnectionTrait,
+    share_id: i64,
+    browser: Option<&BrowserId>,
+) -> Result<bool, DbErr> {
+    let Some(browser) = browser else { return Ok(false) };
+    let found = share_browser::Entity::find()
+        .filter(share_browser::Column::ShareId.eq(share_id))
+        .filter(share_browser::Column::Browser.eq(browser.digest()))
+        .count(db)
+        .await?;
+    Ok(found > 0)
+}
+
+/// What became of "email me a code".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeSent {
+    Sent,
+    /// Over [`CODE_EMAILS_PER_HOUR`] for this share.
+    OverLimit,
+    /// The link does not work, or its share does not ask for a code.
+    Refused,
+}
+
+/// Queues a code for `browser` to the guest's address, in one transaction with its row.
+pub(super) async fn ask(
+    db: &Db,
+    share_id: i64,
+    guest_email: &str,
+    browser: &BrowserId,
+    now: SystemTime,
+) -> Result<CodeSent, DbErr> {
+    let now_secs = unix_secs(now);
+    let txn = db.write.begin().await?;
+    let recent = share_code::Entity::find()
+        .filter(share_code::Column::ShareId.eq(share_id))
+        .filter(share_code::Column::CreatedAt.gt(now_secs - 3600))
+        .count(&txn)
+        .await?;
+    // Messages queued, not rows: a share's rows go with it, the address's mail stays.
+    let to_address = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Kind.eq(outbox_message::SHARE_CODE))
+        .filter(outbox_message::Column::Recipient.eq(guest_email))
+        .filter(outbox_message::Column::CreatedAt.gt(now_secs - 86_400))
+        .count(&txn)
+        .await?;
+    if recent >= CODE_EMAILS_PER_HOUR || to_address >= CODE_EMAILS_PER_ADDRESS_PER_DAY {
+        tracing::info!(share = share_id, "share code emails over a limit; not sent");
+        return Ok(CodeSent::OverLimit);
+    }
+    let row = share_code::Entity::insert(share_code::ActiveModel {
+        share_id: Set(share_id),
+        browser: Set(browser.digest()),
+        code_hash: Set(None),
+        created_at: Set(now_secs),
+        expires_at: Set(now_secs.saturating_add(secs(CODE_LIFETIME))),
+        attempts: Set(0),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    outbox::enqueue(&txn, outbox_message::SHARE_CODE, row.last_insert_id, guest_email, now).await?;
+    txn.commit().await?;
+    Ok(CodeSent::Sent)
+}
+
+/// What became of a typed code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    Confirmed,
+    /// Not a live code of this browser's for this share (wrong, expired, or out of tries).
+    WrongCode,
+    /// The link does not work, or its share does not ask for a code.
+    Refused,
+}
+
+/// Checks `code` against this browser's live codes for the share; on a match the browser
+/// is confirmed and its codes are spent.
+pub(super) async fn confirm(
+    db: &Db,
+    hasher: &CodeHasher,
+    share_id: i64,
+    browser: &BrowserId,
+    code: &SignInCode,
+    now: SystemTime,
+) -> Result<Confirmed, DbErr> {
+    let now_secs = unix_secs(now);
+    let digest = browser.digest();
+    let tried: Option<i64> = share_code::Entity::find()
+        .select_only()
+        .column_as(Expr::col(share_code::Column::Attempts).sum(), "tried")
+        .filter(share_code::Column::ShareId.eq(share_id))
+        .filter(share_code::Column::CreatedAt.gt(now_secs - 86_400))
+        .into_tuple::<Option<i64>>()
+        .one(&db.write)
+        .await?
+        .flatten();
+    if tried.unwrap_or_default() >= TRIES_PER_SHARE_PER_DAY {
+        tracing::info!(share = share_id, "share code tries over the daily limit; refused");
+        return Ok(Confirmed::WrongCode);
+    }
+    let live = share_code::Entity::find()
+        .filter(share_code::Column::ShareId.eq(share_id))
+        .filter(share_code::Column::Browser.eq(&digest))
+        .filter(share_code::Column::ExpiresAt.gt(now_secs))
+        .filter(share_code::Column::Attempts.lt(ATTEMPTS_PER_CODE))
+        .filter(share_code::Column::CodeHash.is_not_null())
+        .order_by_desc(share_code::Column::Id)
+        .limit(3)
+        .all(&db.write)
+        .await?;
+    let mut matched = false;
+    for row in live {
+        // Each try is spent before it is checked, and only while tries remain: concurrent
+        // guesses cannot get more than their share of tries.
+        let spent = share_code::Entity::update_many()
+            .col_expr(share_code::Column::Attempts, Expr::col(share_code::Column::Attempts).add(1))
+            .filter(share_code::Column::Id.eq(row.id))
+            .filter(share_code::Column::Attempts.lt(ATTEMPTS_PER_CODE))
+            .exec(&db.write)
+            .await?;
+        if spent.rows_affected == 0 {
+            continue;
+        }
+        let Some(hash) = row.code_hash else { continue };
+        let _turn = hasher.turn().await;
+        let (h, code) = (hasher.clone(), code.clone());
+        let verified = tokio::task::spawn_blocking(move || h.verify(&code, &hash));
+        if verified.await.unwrap_or(false) {
+            matched = true;
+            break;
+        }
+    }
+    if !matched {
+        return Ok(Confirmed::WrongCode);
+    }
+    let txn = db.write.begin().await?;
+    share_browser::Entity::insert(share_browser::ActiveModel {
+        share_id: Set(share_id),
+        browser: Set(digest.clone()),
+        confirmed_at: Set(now_secs),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([share_browser::Column::ShareId, share_browser::Column::Browser])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    // Spent (expired now), not deleted: the rows still count towards the limits.
+    share_code::Entity::update_many()
+        .col_expr(share_code::Column::ExpiresAt, Expr::value(now_secs))
+        .filter(share_code::Column::ShareId.eq(share_id))
+        .filter(share_code::Column::Browser.eq(&digest))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Confirmed::Confirmed)
+}
+
+/// The code for message `code_id`, freshly generated and its hash stored; `None` when the
+/// row is gone or expired. A retried email carries a new code, and only the newest works.
+pub(super) async fn issue(
+    db: &Db,
+    hasher: &CodeHasher,
+    code_id: i64,
+    now: SystemTime,
+) -> Result<Option<(share_code::Model, SignInCode)>, DbErr> {
+    let Some(row) = share_code::Entity::find_by_id(code_id).one(&db.write).await? else {
+        return Ok(None);
+    };
+    if row.expires_at <= unix_secs(now) {
+        return Ok(None);
+    }
+    let code = CodeHasher::generate();
+    let _turn = hasher.turn().await;
+    let (h, c) = (hasher.clone(), code.clone());
+    let hash = tokio::task::spawn_blocking(move || h.hash(&c))
+        .await
+        .map_err(|e| DbErr::Custom(format!("hashing a share code failed: {e}")))?;
+    share_code::Entity::update_many()
+        .col_expr(share_code::Column::CodeHash, Expr::value(hash))
+        .filter(share_code::Column::Id.eq(code_id))
+        .exec(&db.write)
+        .await?;
+    Ok(Some((row, code)))
+}
+
+/// Forgets every browser confirmed for the share: each must confirm again.
+pub(super) async fn reset(db: &impl ConnectionTrait, share_id: i64) -> Result<u64, DbErr> {
+    let deleted = share_browser::Entity::delete_many()
+        .filter(share_browser::Column::ShareId.eq(share_id))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
