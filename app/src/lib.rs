@@ -8,7 +8,7 @@ use leptos_router::{SsrMode, StaticSegment, path};
 
 mod components;
 #[cfg(feature = "ssr")]
-mod csp;
+pub mod csp;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod entities;

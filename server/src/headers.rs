@@ -3,7 +3,7 @@
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
@@ -20,11 +20,25 @@ const DEFAULTS: [(axum::http::HeaderName, &str); 4] = [
     (REFERRER_POLICY, "no-referrer"),
 ];
 
-/// Middleware (`axum::middleware::from_fn`) adding each default the response lacks.
-pub async fn set_defaults(request: Request, next: Next) -> Response {
+/// Middleware (`axum::middleware::from_fn`) adding each default the response lacks. Each
+/// request gets the nonce its page (if it renders one) uses; an HTML page whose render did
+/// not set its policy gets the page policy for that nonce, not the default.
+pub async fn set_defaults(mut request: Request, next: Next) -> Response {
     let dynamic = !request.uri().path().starts_with("/pkg/");
+    let nonce = app::csp::new_nonce();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html
+        && !headers.contains_key(CONTENT_SECURITY_POLICY)
+        && let Ok(policy) = HeaderValue::from_str(&app::csp::page_policy(&nonce.0))
+    {
+        headers.insert(CONTENT_SECURITY_POLICY, policy);
+    }
     for (name, value) in DEFAULTS {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     }

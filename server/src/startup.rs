@@ -154,6 +154,13 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
     let routes = app_routes();
     let shell_options = state.leptos_options.clone();
     let services = state.services.clone();
+    let render_context = {
+        let services = services.clone();
+        move || {
+            provide_context(services.clone());
+            app::csp::provide_page_nonce();
+        }
+    };
     // The same cookie as `sessions::cookie`, which signing in sends: keep them alike.
     let settings = &services.settings;
     let session_layer = SessionManagerLayer::new(sessions)
@@ -171,13 +178,13 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         .route("/healthz", get(routes::healthz))
         .route("/signin/link", get(routes::sign_in_link))
         .route("/personal", get(routes::personal_link))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(services.clone()),
-            move || app::shell(shell_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .leptos_routes_with_context(&state, routes, render_context.clone(), move || {
+            app::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            render_context,
+            app::shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::report_link::negotiate))
         .layer(axum::middleware::from_fn(bad_arguments::as_bad_request))
         .layer(session_layer)

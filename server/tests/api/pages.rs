@@ -67,3 +67,30 @@ async fn pages_with_data_render_while_another_instance_starts() {
     }
     starting.join().unwrap();
 }
+
+/// Every page's policy allows its own scripts (the nonce the server made for the request is
+/// the one Leptos renders with), under concurrent load and on the not-found page too: a
+/// page sent under the JSON default policy would never hydrate.
+#[tokio::test]
+async fn every_page_policy_matches_its_scripts() {
+    let app = spawn_app().await;
+    let mut fetches = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let path = ["/", "/signin", "/signin/continue", "/no-such-page"][i % 4];
+        let (client, url) = (app.client.clone(), app.url(path));
+        fetches.spawn(async move {
+            let response = client.get(url).send().await.unwrap();
+            let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+            let body = response.text().await.unwrap();
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|s| s.split('\'').next())
+                .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"));
+            assert!(body.contains(&format!("nonce=\"{nonce}\"")), "{path}: {csp}");
+        });
+    }
+    while let Some(fetched) = fetches.join_next().await {
+        fetched.unwrap();
+    }
+}
