@@ -4,6 +4,7 @@ pub mod outbox_message;
 pub mod personal_link;
 pub mod report;
 pub mod report_link;
+pub mod security_event;
 pub mod session;
 pub mod share;
 pub mod share_browser;

@@ -67,6 +67,18 @@ pub fn set_status(status: http::StatusCode) {
     }
 }
 
+/// Records `event` in the account's security activity, as coming from this request.
+pub async fn record_activity(
+    services: &Services,
+    user_id: i64,
+    event: crate::services::activity::Event,
+) {
+    use crate::services::activity;
+    let (ip, user_agent) = origin();
+    let origin = activity::Origin { ip, user_agent: &user_agent };
+    activity::record(&services.db, user_id, &event, origin, std::time::SystemTime::now()).await;
+}
+
 /// Where the request came from: client address and User-Agent.
 pub fn origin() -> (IpAddr, String) {
     let parts = use_context::<http::request::Parts>();

@@ -7,6 +7,7 @@
 //! `links`, which reads accounts, and nothing depends on `context`, which assembles them all.
 
 pub mod accounts;
+pub mod activity;
 pub mod batcher;
 mod context;
 mod db;

@@ -36,6 +36,8 @@ pub async fn verify_sign_in_code(
         CodeOutcome::SignedIn(signed_in) => {
             send_session_cookie(&signed_in, &services);
             tracing::info!(user = signed_in.user_id, "signed in with a code");
+            let event = crate::services::activity::Event::SignedInWithCode;
+            crate::request::record_activity(&services, signed_in.user_id, event).await;
             redirect(&signed_in.next);
         }
         CodeOutcome::Wrong { attempts_left } => redirect(&back("wrong", Some(attempts_left))),

@@ -55,6 +55,8 @@ pub async fn redeem_sign_in_link(token: String) -> Result<(), ServerFnError> {
             send_session_cookie(&signed_in, &services);
             send_cookie(crate::link_cookie::SIGN_IN.clear(services.settings.secure_cookies));
             tracing::info!(user = signed_in.user_id, "signed in with a link");
+            let event = crate::services::activity::Event::SignedInWithLink;
+            crate::request::record_activity(&services, signed_in.user_id, event).await;
             redirect(&signed_in.next);
         }
         Err(rejection) => {

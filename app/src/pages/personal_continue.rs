@@ -62,6 +62,8 @@ pub async fn sign_in_with_personal_link(token: String) -> Result<(), ServerFnErr
             send_cookie(sessions::cookie(&signed_in.session_id, &services.settings));
             send_cookie(PERSONAL.clear(services.settings.secure_cookies));
             tracing::info!(user = signed_in.user_id, "signed in with a personal link");
+            let event = crate::services::activity::Event::SignedInWithPersonalLink;
+            crate::request::record_activity(&services, signed_in.user_id, event).await;
             redirect("/dashboard");
         }
         Err(rejection) => {

@@ -1,5 +1,5 @@
-//! `/settings`: personal links (create, copy, revoke), "sign out everywhere", and the
-//! shares that outlive it.
+//! `/settings`: personal links (create, copy, revoke), "sign out everywhere", the shares
+//! that outlive it, and the account's recent security activity.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,6 +31,15 @@ pub struct OwnShareView {
     pub expires: Option<String>,
 }
 
+/// One entry of the account's security activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub when: String,
+    pub what: String,
+    /// "Firefox on Linux, 192.0.2.7".
+    pub from: String,
+}
+
 /// What the settings page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -39,15 +48,21 @@ pub struct Settings {
     pub confirmed: bool,
     pub links: Vec<PersonalLinkView>,
     pub shares: Vec<OwnShareView>,
+    pub activity: Vec<ActivityView>,
 }
+
+/// How many of the latest security events the page lists.
+#[cfg(feature = "ssr")]
+const ACTIVITY_SHOWN: u64 = 30;
 
 #[server(prefix = "/api", endpoint = "settings")]
 pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
     use std::time::SystemTime;
 
+    use crate::mail::describe::browser;
     use crate::mail::describe::utc_time;
     use crate::request::{internal, services, session, signed_in_user};
-    use crate::services::{personal_links, sessions, shares};
+    use crate::services::{activity, personal_links, sessions, shares};
 
     let Some(user) = signed_in_user().await? else {
         return Ok(Access::SignedOut);
@@ -57,7 +72,21 @@ pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
     let confirmed = sessions::recently_confirmed(&session().await?, now).await.map_err(internal)?;
     let links = personal_links::list(&services.personal_links, &user).await.map_err(internal)?;
     let shares = shares::live_of_owner(&services.shares, user.id, now).await.map_err(internal)?;
+    let activity =
+        activity::recent(&services.db, user.id, ACTIVITY_SHOWN).await.map_err(internal)?;
     Ok(Access::Granted(Settings {
+        activity: activity
+            .into_iter()
+            .map(|entry| ActivityView {
+                when: utc_time(entry.at),
+                what: entry.what,
+                from: format!(
+                    "{}, {}",
+                    browser(entry.user_agent.as_deref().unwrap_or_default()),
+                    entry.ip.unwrap_or_else(|| "an unknown address".to_owned())
+                ),
+            })
+            .collect(),
         shares: shares
             .into_iter()
             .map(|share| OwnShareView {
@@ -107,6 +136,9 @@ pub async fn create_personal_link(name: String) -> Result<(), ServerFnError> {
     {
         Ok(link) => {
             tracing::info!(user = user.id, link = link.id, "personal link created");
+            let event =
+                crate::services::activity::Event::PersonalLinkCreated { name: link.name.clone() };
+            crate::request::record_activity(&services, user.id, event).await;
             redirect(&format!("/settings?created={}", link.id));
         }
         Err(error) => {
@@ -129,8 +161,11 @@ pub async fn revoke_personal_link(id: i64) -> Result<(), ServerFnError> {
         return Ok(());
     };
     let services = services()?;
-    personal_links::revoke(&services.personal_links, user.id, id).await.map_err(internal)?;
-    tracing::info!(user = user.id, link = id, "personal link revoked");
+    if personal_links::revoke(&services.personal_links, user.id, id).await.map_err(internal)? {
+        tracing::info!(user = user.id, link = id, "personal link revoked");
+        let event = crate::services::activity::Event::PersonalLinkRevoked;
+        crate::request::record_activity(&services, user.id, event).await;
+    }
     redirect("/settings?revoked=1");
     Ok(())
 }
@@ -177,6 +212,8 @@ pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
     security::sign_out_everywhere(&services.db, user.id).await.map_err(internal)?;
     sessions::sign_out(&session().await?).await.map_err(internal)?;
     tracing::info!(user = user.id, "signed out everywhere");
+    let event = crate::services::activity::Event::SignedOutEverywhere;
+    crate::request::record_activity(&services, user.id, event).await;
     redirect("/signin?signed_out=everywhere");
     Ok(())
 }
@@ -273,6 +310,51 @@ fn SettingsView(settings: Settings) -> impl IntoView {
                 <button type="submit" class="secondary danger">"Sign out everywhere"</button>
             </ActionForm>
             <OwnShareList shares=settings.shares />
+        </section>
+        <ActivityList activity=settings.activity />
+    }
+}
+
+/// The account's latest security events, newest first.
+#[component]
+fn ActivityList(activity: Vec<ActivityView>) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="activity-title">
+            <h2 id="activity-title">"Recent security activity"</h2>
+            <p class="hint">
+                "Sign-ins, links and shares of your account, newest first. If you don't recognise one, sign out everywhere."
+            </p>
+            {if activity.is_empty() {
+                view! { <p class="hint">"Nothing yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="links activity">
+                        <caption class="visually-hidden">"Recent security activity"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"When"</th>
+                                <th scope="col">"What"</th>
+                                <th scope="col">"From"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {activity
+                                .into_iter()
+                                .map(|entry| {
+                                    view! {
+                                        <tr>
+                                            <td>{entry.when}</td>
+                                            <td>{entry.what}</td>
+                                            <td>{entry.from}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
         </section>
     }
 }

@@ -8,18 +8,21 @@
 //! silently sign a visitor into someone else's account. `HEAD` and speculative loads sign
 //! nobody in and set no cookie.
 
+use std::net::IpAddr;
 use std::time::SystemTime;
 
+use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::link_cookie::PERSONAL;
+use app::request::ClientIp;
 use app::services::opens::Visit;
-use app::services::{personal_links, sessions};
+use app::services::{activity, personal_links, sessions};
 
 use crate::startup::AppState;
 
@@ -36,6 +39,7 @@ pub async fn personal_link(
     method: Method,
     headers: HeaderMap,
     session: Session,
+    client_ip: Option<Extension<ClientIp>>,
     Query(query): Query<LinkQuery>,
 ) -> Response {
     if app::visitors::visit_of(&method, &headers, None) == Visit::NotCounted {
@@ -64,6 +68,11 @@ pub async fn personal_link(
     match personal_links::sign_in(links, &token, current.as_deref(), now).await {
         Ok(Ok(signed_in)) => {
             tracing::info!(user = signed_in.user_id, "signed in with a personal link");
+            let ip = client_ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
+            let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+            let origin = activity::Origin { ip, user_agent: user_agent.unwrap_or_default() };
+            let event = activity::Event::SignedInWithPersonalLink;
+            activity::record(&state.services.db, signed_in.user_id, &event, origin, now).await;
             let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/dashboard")]).into_response();
             if let Some(cookie) = sessions::cookie(&signed_in.session_id, &state.services.settings)
             {

@@ -155,6 +155,21 @@ async fn a_guest_reads_the_share_until_it_is_revoked() {
     let gone = guest.get(&link).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::GONE);
     assert!(gone.text().await.unwrap().contains("This share was revoked"));
+
+    // The owner's security activity says what happened, newest first.
+    let settings = owner.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    let order = [
+        "Stopped a share",
+        "Signed in with an emailed link",
+        "Signed out everywhere",
+        "Shared “Quarterly numbers” with guest@example.com",
+    ];
+    let found: Vec<usize> = order
+        .iter()
+        .map(|what| settings.find(what).unwrap_or_else(|| panic!("{what}: {settings}")))
+        .collect();
+    assert!(found.windows(2).all(|w| w[0] < w[1]), "newest first: {found:?}");
+    assert!(settings.contains("Firefox on Linux, 127.0.0.1"), "{settings}");
 }
 
 #[tokio::test]

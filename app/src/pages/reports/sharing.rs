@@ -72,8 +72,16 @@ async fn create(
         },
     };
     let services = services()?;
+    let with = guest.as_ref().map(|g| g.as_str().to_owned());
     let new = NewShare { guest, expires_at, message, named_only };
     let shared = shares::share(&services.shares, &user, id, &new, now).await.map_err(internal)?;
+    if matches!(shared, Shared::Emailed { .. } | Shared::Link { .. })
+        && let Some(report) =
+            crate::services::reports::get(&services.reports, user.id, id).await.map_err(internal)?
+    {
+        let event = crate::services::activity::Event::Shared { report: report.title, with };
+        crate::request::record_activity(&services, user.id, event).await;
+    }
     // The share's id in the query makes each outcome a new URL, so the page loads again
     // even when the same action is repeated.
     let outcome = match shared {
@@ -107,7 +115,10 @@ pub async fn revoke_share(
     };
     let services = services()?;
     let now = std::time::SystemTime::now();
-    shares::revoke(&services.shares, user.id, share, now).await.map_err(internal)?;
+    if shares::revoke(&services.shares, user.id, share, now).await.map_err(internal)? {
+        let event = crate::services::activity::Event::ShareRevoked;
+        crate::request::record_activity(&services, user.id, event).await;
+    }
     if back.as_deref() == Some("settings") {
         redirect(&format!("/settings?share_revoked={share}"));
     } else {

@@ -83,6 +83,13 @@ pub async fn email_report_link(id: i64) -> Result<(), ServerFnError> {
     let services = services()?;
     let now = std::time::SystemTime::now();
     let sent = reports::email_link(&services.reports, &user, id, now).await.map_err(internal)?;
+    if sent == LinkEmail::Queued
+        && let Some(report) =
+            reports::get(&services.reports, user.id, id).await.map_err(internal)?
+    {
+        let event = crate::services::activity::Event::ReportLinkEmailed { report: report.title };
+        crate::request::record_activity(&services, user.id, event).await;
+    }
     redirect(&match sent {
         LinkEmail::Queued => format!("/reports/{id}?link=sent"),
         LinkEmail::OverLimit => format!("/reports/{id}?link=limit"),
