@@ -27,9 +27,9 @@ pub mod services;
 pub mod visitors;
 
 use pages::{
-    CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage, HomePage, NewReportPage,
-    NotFound, PersonalContinuePage, ReportLinkPage, ReportPage, SettingsPage, SharedReportPage,
-    SignInPage,
+    AccessPage, CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage, HomePage,
+    NewReportPage, NotFound, PersonalContinuePage, ReportLinkPage, ReportPage, SettingsPage,
+    SharedReportPage, SignInPage,
 };
 
 /// The HTML document around the app, rendered once per server-side request.
@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <nav aria-label="Account">
                     <a href="/dashboard">"Dashboard"</a>
+                    <a href="/access">"Access"</a>
                     <a href="/settings">"Settings"</a>
                 </nav>
             </header>
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports/:id/edit") view=EditReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id/view") view=ReportLinkPage ssr=SsrMode::Async />
                     <Route path=path!("/shared") view=SharedReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/personal/continue") view=PersonalContinuePage ssr=SsrMode::Async />
                 </Routes>

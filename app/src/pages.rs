@@ -1,13 +1,15 @@
+mod access;
 mod check_email;
 mod continue_sign_in;
 pub(crate) mod dashboard;
 mod home;
 mod not_found;
 mod personal_continue;
-mod reports;
-mod settings;
+pub(crate) mod reports;
+pub(crate) mod settings;
 mod sign_in;
 
+pub use access::AccessPage;
 pub use check_email::CheckEmailPage;
 pub use continue_sign_in::ContinueSignInPage;
 pub use dashboard::DashboardPage;

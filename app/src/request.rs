@@ -36,9 +36,13 @@ pub async fn current_session_id() -> Result<Option<String>, ServerFnError> {
 pub async fn signed_in_user() -> Result<Option<crate::entities::user::Model>, ServerFnError> {
     let services = services()?;
     let session = session().await?;
+    let (ip, user_agent) = origin();
+    let user_agent = user_agent.chars().take(300).collect();
+    let seen_from = crate::services::sessions::SeenFrom { ip: ip.to_string(), user_agent };
     crate::services::sessions::current_user(
         &services.sessions,
         &session,
+        Some(seen_from),
         std::time::SystemTime::now(),
     )
     .await

@@ -344,6 +344,7 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
         id: Set("planted".into()),
         data: Set("{}".into()),
         expires_at: Set(i64::MAX),
+        user_id: Set(None),
     };
     old.insert(&s.db.write).await.unwrap();
     let dora = EmailAddress::parse("dora@example.com").unwrap();

@@ -129,3 +129,12 @@ test("only the named guest: a browser confirms once with the emailed code", asyn
   await guest.close();
   await other.context().close();
 });
+
+test("the Access page lists this browser and passes the axe scan", async ({ page }) => {
+  await signIn(page, uniqueEmail("access"));
+  await page.getByRole("link", { name: "Access" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Access");
+  await expect(page.getByText("This device")).toBeVisible();
+  await hydrated(page);
+  expect(await serious(page)).toEqual([]);
+});

@@ -12,6 +12,7 @@ mod m20261202_000006_create_reports;
 mod m20261202_000007_create_personal_links;
 mod m20261202_000008_create_shares;
 mod m20261202_000009_create_security_events;
+mod m20261202_000010_sessions_by_account;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_create_personal_links::Migration),
             Box::new(m20261202_000008_create_shares::Migration),
             Box::new(m20261202_000009_create_security_events::Migration),
+            Box::new(m20261202_000010_sessions_by_account::Migration),
         ]
     }
 }

@@ -14,3 +14,4 @@ pub use shared_view::SharedReportPage;
 pub use sharing::RevokeShare;
 pub use summary::{Access, ReportSummary};
 pub use view::ReportPage;
+pub use view::RevokeReportLink;

@@ -152,7 +152,7 @@ pub async fn create_personal_link(name: String) -> Result<(), ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "settings/personal-links/revoke")]
-pub async fn revoke_personal_link(id: i64) -> Result<(), ServerFnError> {
+pub async fn revoke_personal_link(id: i64, back: Option<String>) -> Result<(), ServerFnError> {
     use crate::request::{internal, redirect, services, signed_in_user};
     use crate::services::personal_links;
 
@@ -166,7 +166,11 @@ pub async fn revoke_personal_link(id: i64) -> Result<(), ServerFnError> {
         let event = crate::services::activity::Event::PersonalLinkRevoked;
         crate::request::record_activity(&services, user.id, event).await;
     }
-    redirect("/settings?revoked=1");
+    if back.as_deref() == Some("access") {
+        redirect(&format!("/access?revoked=personal-{id}"));
+    } else {
+        redirect("/settings?revoked=1");
+    }
     Ok(())
 }
 

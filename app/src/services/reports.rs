@@ -317,6 +317,38 @@ pub async fn links_of(
         .collect())
 }
 
+/// Every live link of the owner's, newest first, with its report's id and title.
+pub async fn live_links_of_owner(
+    reports: &Reports,
+    owner_id: i64,
+    now: SystemTime,
+) -> Result<Vec<(LinkSummary, i64, String)>, DbErr> {
+    let max_age = reports.link_max_age();
+    let rows = report_link::Entity::find()
+        .filter(report_link::Column::OwnerId.eq(owner_id))
+        .find_also_related(report::Entity)
+        .order_by_desc(report_link::Column::Id)
+        .all(&reports.db.read)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, found)| {
+            let found = found?;
+            let expires_at = link_expiry(row.created_at, max_age);
+            expires_at.is_none_or(|at| at > now).then(|| {
+                let summary = LinkSummary {
+                    id: row.id,
+                    created_at: from_unix(row.created_at),
+                    expires_at,
+                    last_opened_at: row.last_opened_at.map(from_unix),
+                    opens: row.opens,
+                };
+                (summary, found.id, found.title)
+            })
+        })
+        .collect())
+}
+
 /// Deletes every report link of the account, in the caller's transaction: an email still
 /// waiting in the outbox is then dropped rather than sent.
 pub(crate) async fn revoke_all_links(

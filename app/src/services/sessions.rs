@@ -13,11 +13,12 @@ use sea_orm::{ColumnTrait as _, DbErr, EntityTrait as _, PaginatorTrait as _, Qu
 use tower_sessions::Session;
 use tower_sessions::cookie::{Cookie, SameSite};
 
+pub use self::record::SeenFrom;
 use self::record::{KEY, SignedInSession};
 pub(crate) use self::start::{Start, start};
 pub use self::store::SeaOrmSessionStore;
-use crate::entities::{personal_link, user};
-use crate::services::time::{secs, unix_secs};
+use crate::entities::{personal_link, session, user};
+use crate::services::time::{from_unix, secs, unix_secs};
 use crate::services::{Db, SignInSettings};
 
 /// The session cookie's name.
@@ -91,9 +92,12 @@ pub fn idle_expiry(settings: &SignInSettings) -> time::Duration {
 
 /// The signed-in account, if the session has one that is still valid: within the absolute
 /// timeout, active, and not signed out everywhere since. An invalid session is ended.
+/// `seen_from` is where this request comes from: kept with the session (when it changes,
+/// or with the idle renewal) for the account's Access page.
 pub async fn current_user(
     sessions: &Sessions,
     session: &Session,
+    seen_from: Option<SeenFrom>,
     now: SystemTime,
 ) -> Result<Option<user::Model>, SessionError> {
     let Some(mut record) = session.get::<SignedInSession>(KEY).await? else {
@@ -130,8 +134,12 @@ pub async fn current_user(
         session.flush().await?;
         return Ok(None);
     }
-    if now - record.seen_at >= TOUCH_EVERY_SECS {
+    let moved = seen_from.is_some() && seen_from != record.seen_from;
+    if moved || now - record.seen_at >= TOUCH_EVERY_SECS {
         record.seen_at = now;
+        if seen_from.is_some() {
+            record.seen_from = seen_from;
+        }
         // Marks the session modified, so the layer saves it with a new idle expiry.
         session.insert(KEY, record).await?;
     }
@@ -159,4 +167,90 @@ pub async fn recently_confirmed(session: &Session, now: SystemTime) -> Result<bo
 pub async fn sign_out(session: &Session) -> Result<(), SessionError> {
     session.flush().await?;
     Ok(())
+}
+
+/// One of an account's live sessions, as its Access page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Names the session to end it, without being its id (the id is the cookie's secret).
+    pub handle: String,
+    pub signed_in_at: SystemTime,
+    pub seen_at: SystemTime,
+    pub seen_from: Option<SeenFrom>,
+    /// Started by a personal link rather than by email.
+    pub by_personal_link: bool,
+    /// The session of the browser asking.
+    pub this_device: bool,
+}
+
+/// The account's live sessions, the most recently seen first. `current` is the asking
+/// browser's session id.
+pub async fn of_account(
+    sessions: &Sessions,
+    user: &user::Model,
+    current: Option<&str>,
+    now: SystemTime,
+) -> Result<Vec<SessionSummary>, DbErr> {
+    let absolute = secs(sessions.settings.session_absolute);
+    let now_secs = unix_secs(now);
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user.id))
+        .filter(session::Column::ExpiresAt.gt(unix_secs(now)))
+        .all(&sessions.db.read)
+        .await?;
+    let mut listed: Vec<SessionSummary> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let data: serde_json::Value = serde_json::from_str(&row.data).ok()?;
+            let record: SignedInSession = serde_json::from_value(data.get(KEY)?.clone()).ok()?;
+            // A session from before "sign out everywhere", or past its absolute timeout, is
+            // over, whatever its row says (it is ended at its next request).
+            let live = record.user_id == user.id
+                && record.token_epoch == user.token_epoch
+                && now_secs - record.signed_in_at < absolute;
+            live.then(|| SessionSummary {
+                handle: handle_of(&row.id),
+                signed_in_at: from_unix(record.signed_in_at),
+                seen_at: from_unix(record.seen_at),
+                seen_from: record.seen_from,
+                by_personal_link: record.personal_link.is_some(),
+                this_device: current == Some(row.id.as_str()),
+            })
+        })
+        .collect();
+    listed.sort_by_key(|s| std::cmp::Reverse(s.seen_at));
+    Ok(listed)
+}
+
+/// Whether `handle` names the session `session_id`.
+pub fn is_handle_of(handle: &str, session_id: &str) -> bool {
+    handle_of(session_id) == handle
+}
+
+/// Ends the account's session named `handle`; false if there is none. For the asking
+/// browser's own session use [`sign_out`], so the session layer does not save it again.
+pub async fn end(sessions: &Sessions, user_id: i64, handle: &str) -> Result<bool, DbErr> {
+    let ids = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .all(&sessions.db.write)
+        .await?
+        .into_iter()
+        .map(|row| row.id)
+        .filter(|id| handle_of(id) == handle);
+    let ids: Vec<String> = ids.collect();
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    let deleted = session::Entity::delete_many()
+        .filter(session::Column::Id.is_in(ids))
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(&sessions.db.write)
+        .await?;
+    Ok(deleted.rows_affected > 0)
+}
+
+/// A session's public name: the first 16 hex digits of its id's SHA-256.
+fn handle_of(id: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(id.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

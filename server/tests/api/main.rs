@@ -1,5 +1,6 @@
 //! Integration tests: each spawns the real application on a free port with its own database.
 
+mod access;
 mod cli;
 mod config;
 mod health;

@@ -121,6 +121,8 @@ pub async fn revoke_share(
     }
     if back.as_deref() == Some("settings") {
         redirect(&format!("/settings?share_revoked={share}"));
+    } else if back.as_deref() == Some("access") {
+        redirect(&format!("/access?revoked=share-{share}"));
     } else {
         redirect(&format!("/reports/{report}?share=revoked&id={share}#sharing"));
     }

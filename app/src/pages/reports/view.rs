@@ -100,7 +100,11 @@ pub async fn email_report_link(id: i64) -> Result<(), ServerFnError> {
 
 /// Revokes one link to a report, at once.
 #[server(prefix = "/api", endpoint = "reports/revoke-link")]
-pub async fn revoke_report_link(report: i64, link: i64) -> Result<(), ServerFnError> {
+pub async fn revoke_report_link(
+    report: i64,
+    link: i64,
+    back: Option<String>,
+) -> Result<(), ServerFnError> {
     use crate::request::{internal, redirect, services, signed_in_user};
     use crate::services::reports;
 
@@ -110,7 +114,11 @@ pub async fn revoke_report_link(report: i64, link: i64) -> Result<(), ServerFnEr
     };
     let services = services()?;
     reports::revoke_link(&services.reports, user.id, link).await.map_err(internal)?;
-    redirect(&format!("/reports/{report}?link=revoked"));
+    if back.as_deref() == Some("access") {
+        redirect(&format!("/access?revoked=link-{link}"));
+    } else {
+        redirect(&format!("/reports/{report}?link=revoked"));
+    }
     Ok(())
 }
 

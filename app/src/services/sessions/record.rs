@@ -16,4 +16,14 @@ pub(super) struct SignedInSession {
     /// the session. `None` for a sign-in by email (link or code).
     #[serde(default)]
     pub personal_link: Option<i64>,
+    /// Where the session was last seen from, for the account's Access page.
+    #[serde(default)]
+    pub seen_from: Option<SeenFrom>,
+}
+
+/// A browser's address and User-Agent, as a request showed them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenFrom {
+    pub ip: String,
+    pub user_agent: String,
 }

@@ -55,9 +55,15 @@ pub(crate) async fn start(
                 signed_in_at: now,
                 seen_at: now,
                 personal_link: start.personal_link,
+                seen_from: None,
             };
             let data = serde_json::json!({ KEY: record }).to_string();
-            session::Model { id: String::new(), data, expires_at: now + secs(idle) }
+            session::Model {
+                id: String::new(),
+                data,
+                expires_at: now + secs(idle),
+                user_id: Some(start.user_id),
+            }
         })
         .collect();
     // Ids are 128 random bits, so a collision is all but impossible; if one happens, draw

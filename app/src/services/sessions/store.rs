@@ -15,6 +15,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use super::Sessions;
+use super::record::KEY;
 use crate::entities::session;
 use crate::services::Db;
 use crate::services::time::unix_secs;
@@ -43,15 +44,23 @@ impl SeaOrmSessionStore {
 fn row(record: &Record) -> session_store::Result<session::Model> {
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let user_id =
+        record.data.get(KEY).and_then(|auth| auth.get("user_id")).and_then(|id| id.as_i64());
     Ok(session::Model {
         id: record.id.to_string(),
         data,
         expires_at: record.expiry_date.unix_timestamp(),
+        user_id,
     })
 }
 
 fn insertable(row: session::Model) -> session::ActiveModel {
-    session::ActiveModel { id: Set(row.id), data: Set(row.data), expires_at: Set(row.expires_at) }
+    session::ActiveModel {
+        id: Set(row.id),
+        data: Set(row.data),
+        expires_at: Set(row.expires_at),
+        user_id: Set(row.user_id),
+    }
 }
 
 /// Inserts new sessions, one statement for all; answers whether each was inserted (false:
@@ -97,7 +106,11 @@ impl SessionStore for SeaOrmSessionStore {
         session::Entity::insert(insertable(row(record)?))
             .on_conflict(
                 OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
+                    .update_columns([
+                        session::Column::Data,
+                        session::Column::ExpiresAt,
+                        session::Column::UserId,
+                    ])
                     .to_owned(),
             )
             .exec_without_returning(&self.db.write)
