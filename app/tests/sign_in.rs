@@ -474,7 +474,29 @@ async fn outbox_claims_are_leased(database: TestDatabase) {
     );
 }
 
+/// A session ended while a request of its was in flight is not written back when that
+/// request saves it (the store's save never inserts).
+async fn an_ended_session_is_never_written_back(database: TestDatabase) {
+    use app::services::sessions::SeaOrmSessionStore;
+    use tower_sessions::session::Record;
+    use tower_sessions::session_store::SessionStore as _;
+    let s = services(&database);
+    let store = SeaOrmSessionStore::new(&s.sessions);
+    let mut record = Record {
+        id: tower_sessions::session::Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    let in_flight = store.load(&record.id).await.unwrap().unwrap();
+    store.delete(&record.id).await.unwrap();
+    store.save(&in_flight).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_none());
+    assert_eq!(app::entities::session::Entity::find().count(&s.db.read).await.unwrap(), 0);
+}
+
 on_both_databases!(
+    an_ended_session_is_never_written_back,
     link_signs_in_once_and_creates_the_account,
     links_expire_and_are_refused_when_tampered_or_revoked,
     codes_allow_five_wrong_tries,

@@ -58,6 +58,14 @@ impl MigrationTrait for Migration {
                 SecurityEvents::Table,
                 [SecurityEvents::UserId, SecurityEvents::CreatedAt],
             ))
+            .await?;
+        // The purge deletes by age across accounts.
+        manager
+            .create_index(index(
+                "security_events_time",
+                SecurityEvents::Table,
+                [SecurityEvents::CreatedAt],
+            ))
             .await
     }
 

@@ -25,6 +25,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Sessions signed in before this migration name their account in their data only.
+        let backfill = match manager.get_database_backend() {
+            sea_orm_migration::sea_orm::DatabaseBackend::Postgres => {
+                "UPDATE sessions SET user_id = (data::json->'auth'->>'user_id')::bigint \
+                 WHERE user_id IS NULL AND data::json->'auth' IS NOT NULL"
+            }
+            _ => {
+                "UPDATE sessions SET user_id = json_extract(data, '$.auth.user_id') \
+                 WHERE user_id IS NULL AND json_extract(data, '$.auth') IS NOT NULL"
+            }
+        };
+        manager.get_connection().execute_unprepared(backfill).await?;
         manager.create_index(index("sessions_user", Sessions::Table, [Sessions::UserId])).await
     }
 

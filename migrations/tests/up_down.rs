@@ -16,6 +16,46 @@ async fn round_trip(database: TestDatabase) {
     assert_eq!(Migrator::get_applied_migrations(db).await.unwrap().len(), applied);
 }
 
+/// Sessions signed in before the account column existed get it from their data.
+async fn sessions_are_backfilled(database: TestDatabase) {
+    use sea_orm_migration::sea_orm::{ConnectionTrait as _, Statement};
+    let db = &database.db;
+    Migrator::down(db, Some(1)).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO sessions (id, data, expires_at) VALUES \
+         ('a', '{\"auth\":{\"user_id\":42,\"token_epoch\":0}}', 9999999999), \
+         ('b', '{}', 9999999999)",
+    )
+    .await
+    .unwrap();
+    Migrator::up(db, None).await.unwrap();
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id, user_id FROM sessions ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let found: Vec<(String, Option<i64>)> = rows
+        .iter()
+        .map(|row| (row.try_get("", "id").unwrap(), row.try_get("", "user_id").unwrap()))
+        .collect();
+    assert_eq!(found, [("a".to_owned(), Some(42)), ("b".to_owned(), None)]);
+}
+
+#[tokio::test]
+async fn sessions_backfill_on_sqlite() {
+    sessions_are_backfilled(test_database::sqlite().await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn sessions_backfill_on_postgres() {
+    if let Some(database) = test_database::postgres().await.unwrap() {
+        sessions_are_backfilled(database).await;
+    }
+}
+
 #[tokio::test]
 async fn sqlite() {
     round_trip(test_database::sqlite().await.unwrap()).await;

@@ -124,6 +124,10 @@ pub async fn end_session(handle: String) -> Result<(), ServerFnError> {
         redirect("/signin?next=/access");
         return Ok(());
     };
+    if !sessions::is_handle(&handle) {
+        redirect("/access");
+        return Ok(());
+    }
     let services = services()?;
     // This browser's own session is ended through the session layer, which would
     // otherwise write back the record it holds for this request.
@@ -135,6 +139,8 @@ pub async fn end_session(handle: String) -> Result<(), ServerFnError> {
     }
     if sessions::end(&services.sessions, user.id, &handle).await.map_err(internal)? {
         tracing::info!(user = user.id, "session ended from the Access page");
+        let event = crate::services::activity::Event::SessionEnded;
+        crate::request::record_activity(&services, user.id, event).await;
     }
     redirect(&format!("/access?revoked=session-{handle}"));
     Ok(())

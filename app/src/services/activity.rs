@@ -31,6 +31,8 @@ pub enum Event {
     PersonalLinkCreated { name: String },
     PersonalLinkRevoked,
     ReportLinkEmailed { report: String },
+    ReportLinkRevoked,
+    SessionEnded,
     Shared { report: String, with: Option<String> },
     ShareRevoked,
 }
@@ -45,6 +47,8 @@ impl Event {
             Self::PersonalLinkCreated { name } => ("personal_link_created", Some(name.clone())),
             Self::PersonalLinkRevoked => ("personal_link_revoked", None),
             Self::ReportLinkEmailed { report } => ("report_link_emailed", Some(report.clone())),
+            Self::ReportLinkRevoked => ("report_link_revoked", None),
+            Self::SessionEnded => ("session_ended", None),
             Self::Shared { report, with } => (
                 "shared",
                 Some(match with {
@@ -123,6 +127,8 @@ fn describe(kind: &str, detail: Option<&str>) -> String {
         "personal_link_created" => format!("Created the personal link “{detail}”"),
         "personal_link_revoked" => "Revoked a personal link".to_owned(),
         "report_link_emailed" => format!("Emailed yourself a link to “{detail}”"),
+        "report_link_revoked" => "Revoked a report link".to_owned(),
+        "session_ended" => "Signed out another browser".to_owned(),
         "shared" => format!("Shared {detail}"),
         "share_revoked" => "Stopped a share".to_owned(),
         other => format!("{other} {detail}").trim().to_owned(),
@@ -153,6 +159,8 @@ mod tests {
             Event::PersonalLinkCreated { name: "Kitchen tablet".into() },
             Event::PersonalLinkRevoked,
             Event::ReportLinkEmailed { report: "Q3".into() },
+            Event::ReportLinkRevoked,
+            Event::SessionEnded,
             Event::Shared { report: "Q3".into(), with: Some("bob@example.com".into()) },
             Event::Shared { report: "Q3".into(), with: None },
             Event::ShareRevoked,

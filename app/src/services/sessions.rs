@@ -134,8 +134,10 @@ pub async fn current_user(
         session.flush().await?;
         return Ok(None);
     }
-    let moved = seen_from.is_some() && seen_from != record.seen_from;
-    if moved || now - record.seen_at >= TOUCH_EVERY_SECS {
+    // Where it is seen from is kept at the first request after signing in, then with the
+    // once-a-minute renewal: a client cannot make every request a write.
+    let first = record.seen_from.is_none() && seen_from.is_some();
+    if first || now - record.seen_at >= TOUCH_EVERY_SECS {
         record.seen_at = now;
         if seen_from.is_some() {
             record.seen_from = seen_from;
@@ -220,6 +222,11 @@ pub async fn of_account(
         .collect();
     listed.sort_by_key(|s| std::cmp::Reverse(s.seen_at));
     Ok(listed)
+}
+
+/// Whether `text` can be a session's handle (16 lowercase hex digits).
+pub fn is_handle(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Whether `handle` names the session `session_id`.

@@ -75,9 +75,10 @@ async fn create(
     let with = guest.as_ref().map(|g| g.as_str().to_owned());
     let new = NewShare { guest, expires_at, message, named_only };
     let shared = shares::share(&services.shares, &user, id, &new, now).await.map_err(internal)?;
+    // Best effort, like the record itself: the share is made either way.
     if matches!(shared, Shared::Emailed { .. } | Shared::Link { .. })
-        && let Some(report) =
-            crate::services::reports::get(&services.reports, user.id, id).await.map_err(internal)?
+        && let Ok(Some(report)) =
+            crate::services::reports::get(&services.reports, user.id, id).await
     {
         let event = crate::services::activity::Event::Shared { report: report.title, with };
         crate::request::record_activity(&services, user.id, event).await;

@@ -83,9 +83,9 @@ pub async fn email_report_link(id: i64) -> Result<(), ServerFnError> {
     let services = services()?;
     let now = std::time::SystemTime::now();
     let sent = reports::email_link(&services.reports, &user, id, now).await.map_err(internal)?;
+    // Best effort, like the record itself: the email is queued either way.
     if sent == LinkEmail::Queued
-        && let Some(report) =
-            reports::get(&services.reports, user.id, id).await.map_err(internal)?
+        && let Ok(Some(report)) = reports::get(&services.reports, user.id, id).await
     {
         let event = crate::services::activity::Event::ReportLinkEmailed { report: report.title };
         crate::request::record_activity(&services, user.id, event).await;
@@ -113,7 +113,10 @@ pub async fn revoke_report_link(
         return Ok(());
     };
     let services = services()?;
-    reports::revoke_link(&services.reports, user.id, link).await.map_err(internal)?;
+    if reports::revoke_link(&services.reports, user.id, link).await.map_err(internal)? {
+        let event = crate::services::activity::Event::ReportLinkRevoked;
+        crate::request::record_activity(&services, user.id, event).await;
+    }
     if back.as_deref() == Some("access") {
         redirect(&format!("/access?revoked=link-{link}"));
     } else {

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::SystemTime;
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, Set,
     TryInsertResult,
@@ -102,18 +102,17 @@ impl SessionStore for SeaOrmSessionStore {
         Err(session_store::Error::Backend("no free session id after several draws".into()))
     }
 
+    /// Updates, never inserts: a request that loaded a session before it was ended (signed
+    /// out, or ended from the Access page) must not write it back when it finishes. New
+    /// records come through `create` (and the sign-in's own insert).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(insertable(row(record)?))
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([
-                        session::Column::Data,
-                        session::Column::ExpiresAt,
-                        session::Column::UserId,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db.write)
+        let row = row(record)?;
+        session::Entity::update_many()
+            .col_expr(session::Column::Data, Expr::value(row.data))
+            .col_expr(session::Column::ExpiresAt, Expr::value(row.expires_at))
+            .col_expr(session::Column::UserId, Expr::value(row.user_id))
+            .filter(session::Column::Id.eq(row.id))
+            .exec(&self.db.write)
             .await
             .map_err(backend)?;
         Ok(())
