@@ -11,6 +11,7 @@ pub mod activity;
 pub mod batcher;
 mod context;
 mod db;
+mod digest;
 pub mod links;
 pub mod opens;
 pub mod outbox;

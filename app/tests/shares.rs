@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
-use app::domain::{EmailAddress, SignInCode};
+use app::domain::EmailAddress;
 use app::entities::{outbox_message, share, user};
 use app::services::links::Gone;
 use app::services::reports::{self, Draft, LinkEmail};
@@ -17,7 +17,7 @@ use app::services::{Services, security, sign_in};
 use migrations::test_database::TestDatabase;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
-use support::{account, change_email, services};
+use support::{account, change_email, services, tamper_tag, wrong_code};
 use tokens::Rejection;
 
 use app::services::opens::Visit;
@@ -134,10 +134,7 @@ async fn shares_live_and_die_as_they_should(database: TestDatabase) {
     assert_eq!(title(&open(&s, &token, now).await), Some("A"));
 
     // Tampered, empty, huge: the generic answer, before any lookup.
-    let mut tampered = token.clone().into_bytes();
-    let inside_tag = tampered.len() - 2;
-    tampered[inside_tag] = if tampered[inside_tag] == b'A' { b'B' } else { b'A' };
-    let tampered = String::from_utf8(tampered).unwrap();
+    let tampered = tamper_tag(&token);
     assert_eq!(open(&s, &tampered, now).await, Opening::Invalid(Rejection::BadSignature));
     assert_eq!(open(&s, "", now).await, Opening::Invalid(Rejection::Malformed));
     assert_eq!(open(&s, &"A".repeat(5000), now).await, Opening::Invalid(Rejection::Malformed));
@@ -237,11 +234,7 @@ async fn only_the_named_guest_opens_it(database: TestDatabase) {
     // tries up.
     let confirm = |browser, code| shares::confirm_browser(&s.shares, &token, browser, code, now);
     assert_eq!(confirm(&forwarded, &mail.code).await.unwrap(), Confirmed::WrongCode);
-    let wrong = SignInCode::parse(&format!(
-        "{:06}",
-        (mail.code.as_str().parse::<u32>().unwrap() + 1) % 1_000_000
-    ))
-    .unwrap();
+    let wrong = wrong_code(&mail.code);
     assert_eq!(confirm(&bobs, &wrong).await.unwrap(), Confirmed::WrongCode);
     assert_eq!(confirm(&bobs, &mail.code).await.unwrap(), Confirmed::Confirmed);
     assert_eq!(title(&in_bobs(now).await.unwrap()), Some("Private"));
@@ -310,11 +303,7 @@ async fn named_guest_codes_are_bounded_per_day(database: TestDatabase) {
         let message = last_message(&s, outbox_message::SHARE_CODE).await;
         let mail =
             shares::prepare_code_mail(&s.shares, message.reference_id, at).await.unwrap().unwrap();
-        let wrong = SignInCode::parse(&format!(
-            "{:06}",
-            (mail.code.as_str().parse::<u32>().unwrap() + 1) % 1_000_000
-        ))
-        .unwrap();
+        let wrong = wrong_code(&mail.code);
         if round < 4 {
             for _ in 0..shares::ATTEMPTS_PER_CODE {
                 let tried = shares::confirm_browser(&s.shares, &token, &browser, &wrong, at).await;

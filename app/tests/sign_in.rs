@@ -6,13 +6,13 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
-use app::domain::{EmailAddress, SignInCode};
+use app::domain::EmailAddress;
 use app::entities::{outbox_message, sign_in_request, user};
 use app::services::sign_in::{self, CodeOutcome, Origin, Outcome};
 use app::services::{Services, outbox};
 use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
-use support::services;
+use support::{services, wrong_code as wrong};
 use tokens::Rejection;
 
 fn origin(ip: &str) -> Origin<'static> {
@@ -20,12 +20,6 @@ fn origin(ip: &str) -> Origin<'static> {
         client_ip: ip.parse().unwrap(),
         user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
     }
-}
-
-/// A code that is not `right`.
-fn wrong(right: &SignInCode) -> SignInCode {
-    let n: u32 = right.as_str().parse().unwrap();
-    SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
 }
 
 fn token_of(link: &str) -> &str {

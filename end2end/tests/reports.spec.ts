@@ -1,21 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
-import { reportLinkEmail, signInEmail, uniqueEmail } from "./support/mail";
+import { reportLinkEmail, uniqueEmail } from "./support/mail";
+import { signIn as signInWith } from "./support/session";
 import { hydrated, serious } from "./support/page";
 
 const MAIL = process.env.E2E_MAIL_DIR ?? "../target/e2e/mail";
-
-async function signIn(page: Page, email: string) {
-  await page.goto("/signin");
-  await hydrated(page);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
-  const mail = await signInEmail(MAIL, email);
-  await page.goto(mail.link);
-  await hydrated(page);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
+const signIn = (page: Page, email: string) => signInWith(page, email, MAIL);
 
 test("a report link opens one report in another browser, read-only, until revoked", async ({ page, browser }) => {
   const errors: string[] = [];

@@ -39,6 +39,12 @@ pub fn subject_title(title: &str) -> String {
     subject
 }
 
+/// `123 456`: a code as people read it aloud and type it.
+pub fn spaced_code(code: &crate::domain::SignInCode) -> String {
+    let code = code.as_str();
+    format!("{} {}", &code[..3], &code[3..])
+}
+
 /// `2026-11-24 15:04 UTC`.
 pub fn utc_time(time: SystemTime) -> String {
     let secs = time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());

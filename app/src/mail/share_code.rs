@@ -8,8 +8,7 @@ use super::{Rendered, describe};
 use crate::services::shares::ShareCodeMail;
 
 pub fn render(mail: &ShareCodeMail) -> Rendered {
-    let code = mail.code.as_str();
-    let spaced_code = format!("{} {}", &code[..3], &code[3..]);
+    let spaced_code = describe::spaced_code(&mail.code);
     let valid_for = describe::duration(mail.valid_for);
     let title = &mail.report_title;
     let by = &mail.shared_by;

@@ -11,8 +11,7 @@ pub fn render(mail: &SignInMail) -> Rendered {
     let valid_for = describe::duration(mail.valid_for);
     let browser = describe::browser(&mail.user_agent);
     let requested_at = describe::utc_time(mail.requested_at);
-    let code = mail.code.as_str();
-    let spaced_code = format!("{} {}", &code[..3], &code[3..]);
+    let spaced_code = describe::spaced_code(&mail.code);
     let origin = format!("{browser}, from {}, at {requested_at}", mail.client_ip);
 
     let text = format!(

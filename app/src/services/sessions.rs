@@ -258,6 +258,7 @@ pub async fn end(sessions: &Sessions, user_id: i64, handle: &str) -> Result<bool
 
 /// A session's public name: the first 16 hex digits of its id's SHA-256.
 fn handle_of(id: &str) -> String {
-    use sha2::{Digest as _, Sha256};
-    Sha256::digest(id.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+    let mut digest = crate::services::digest::sha256_hex(id);
+    digest.truncate(16);
+    digest
 }

@@ -24,7 +24,6 @@ use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _,
     QuerySelect as _, TransactionTrait as _,
 };
-use sha2::{Digest as _, Sha256};
 use tokens::{Rejection, Subject};
 use tokio::sync::Notify;
 
@@ -410,7 +409,7 @@ fn new_handle() -> (String, String) {
 }
 
 fn hash_handle(handle: &str) -> String {
-    Sha256::digest(handle.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::services::digest::sha256_hex(handle)
 }
 
 /// IPv6 clients are limited per /64, the block a single subscriber usually gets.

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use app::domain::EmailAddress;
+use app::domain::{EmailAddress, SignInCode};
 use app::entities::user;
 use app::services::sign_in::CodeHasher;
 use app::services::{Db, Purposes, Scopes, Services, ShareSettings, SignInSettings, accounts};
@@ -53,6 +53,22 @@ pub async fn change_email(s: &Services, user_id: i64, email: &str) {
         .exec(&s.db.write)
         .await
         .unwrap();
+}
+
+/// `token` with one bit of its tag changed. The next-to-last character always carries six
+/// data bits (the last may carry padding bits, whose change strict decoding refuses as
+/// malformed), so the result is well-formed and fails only on its signature.
+pub fn tamper_tag(token: &str) -> String {
+    let mut tampered = token.to_owned().into_bytes();
+    let inside_tag = tampered.len() - 2;
+    tampered[inside_tag] = if tampered[inside_tag] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(tampered).unwrap()
+}
+
+/// A code that is not `right`.
+pub fn wrong_code(right: &SignInCode) -> SignInCode {
+    let n: u32 = right.as_str().parse().unwrap();
+    SignInCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
 }
 
 /// Runs each named `async fn(TestDatabase)` on SQLite and, when configured, PostgreSQL.

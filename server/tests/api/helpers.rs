@@ -44,6 +44,23 @@ impl TestApp {
         client().cookie_store(true).user_agent(USER_AGENT).default_headers(headers).build().unwrap()
     }
 
+    /// The text part of every .eml the file transport has written so far.
+    pub fn mail_texts(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.data_dir.path().join("mail")) else {
+            return Vec::new();
+        };
+        let mut texts = Vec::new();
+        for entry in entries.flatten() {
+            let Ok(raw) = std::fs::read(entry.path()) else { continue };
+            let Ok(mail) = mailparse::parse_mail(&raw) else { continue };
+            let Some(text) = mail.subparts.iter().find(|p| p.ctype.mimetype == "text/plain") else {
+                continue;
+            };
+            texts.push(text.get_body().unwrap_or_default());
+        }
+        texts
+    }
+
     pub fn secret_file(&self) -> PathBuf {
         self.data_dir.path().join("secret.key")
     }

@@ -57,22 +57,9 @@ async fn email_link(app: &TestApp, browser: &reqwest::Client, report: i64) -> St
 
 /// Every report link in the .eml files written so far (each message's text part).
 fn report_links_in_mail(app: &TestApp) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(app.data_dir.path().join("mail")) else {
-        return Vec::new();
-    };
-    let mut links = Vec::new();
-    for entry in entries.flatten() {
-        let Ok(raw) = std::fs::read(entry.path()) else { continue };
-        let Ok(mail) = mailparse::parse_mail(&raw) else { continue };
-        let Some(text) = mail.subparts.iter().find(|p| p.ctype.mimetype == "text/plain") else {
-            continue;
-        };
-        let text = text.get_body().unwrap_or_default();
-        links.extend(
-            text.split_whitespace().filter(|w| w.contains("/view?token=")).map(str::to_owned),
-        );
-    }
-    links
+    let texts = app.mail_texts();
+    let words = texts.iter().flat_map(|text| text.split_whitespace());
+    words.filter(|w| w.contains("/view?token=")).map(str::to_owned).collect()
 }
 
 #[tokio::test]

@@ -14,28 +14,11 @@ use crate::sign_in::{location, set_cookies, signed_in};
 const MAIL_WAIT: Duration = Duration::from_secs(20);
 const BASE_URL: &str = "http://127.0.0.1:3000";
 
-/// The text part of every .eml written so far.
-fn mail_texts(app: &TestApp) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(app.data_dir.path().join("mail")) else {
-        return Vec::new();
-    };
-    let mut texts = Vec::new();
-    for entry in entries.flatten() {
-        let Ok(raw) = std::fs::read(entry.path()) else { continue };
-        let Ok(mail) = mailparse::parse_mail(&raw) else { continue };
-        let Some(text) = mail.subparts.iter().find(|p| p.ctype.mimetype == "text/plain") else {
-            continue;
-        };
-        texts.push(text.get_body().unwrap_or_default());
-    }
-    texts
-}
-
 /// Waits for a new message whose text `pick` finds something in.
 async fn next_mail<T>(app: &TestApp, seen: usize, pick: impl Fn(&str) -> Option<T>) -> T {
     let deadline = Instant::now() + MAIL_WAIT;
     loop {
-        let texts = mail_texts(app);
+        let texts = app.mail_texts();
         if texts.len() > seen
             && let Some(found) = texts.iter().find_map(|t| pick(t))
         {
@@ -53,7 +36,7 @@ fn share_link(text: &str) -> Option<String> {
 /// Shares report `id` from the owner's page (as a form without JavaScript) and returns the
 /// link the guest's email carries, as the test server can open it.
 async fn share(app: &TestApp, owner: &reqwest::Client, id: i64, form: &[(&str, &str)]) -> String {
-    let seen = mail_texts(app).len();
+    let seen = app.mail_texts().len();
     let id_text = id.to_string();
     let mut fields = vec![("id", id_text.as_str())];
     fields.extend_from_slice(form);
@@ -185,7 +168,7 @@ async fn only_the_named_guests_browser_opens_it() {
     assert!(page.contains("Confirm it") && page.contains("g•••@example.com"), "{page}");
     assert!(!page.contains("confidential"), "{page}");
 
-    let seen = mail_texts(&app).len();
+    let seen = app.mail_texts().len();
     let asked = guest
         .post(app.url("/api/shares/send-code"))
         .form(&[("token", token.as_str())])

@@ -4,7 +4,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest as _, Sha256};
 
 /// 256 random bits, URL-safe base64 (43 characters).
 #[derive(Clone, PartialEq, Eq)]
@@ -34,7 +33,7 @@ impl BrowserId {
 
     /// What the database keeps.
     pub(super) fn digest(&self) -> String {
-        Sha256::digest(self.0.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        crate::services::digest::sha256_hex(&self.0)
     }
 }
 

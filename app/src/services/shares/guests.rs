@@ -5,10 +5,11 @@
 use std::time::SystemTime;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _, Set};
 
 use crate::domain::EmailAddress;
 use crate::entities::user;
+use crate::services::accounts;
 
 /// The account of `email`, whatever its state, or a new guest account for it. Safe against
 /// a concurrent creation of the same address (either side's row is used).
@@ -17,8 +18,7 @@ pub(super) async fn find_or_create(
     email: &EmailAddress,
     now: SystemTime,
 ) -> Result<user::Model, DbErr> {
-    let find = || user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db);
-    if let Some(found) = find().await? {
+    if let Some(found) = accounts::find_by_email(db, email).await? {
         return Ok(found);
     }
     // ON CONFLICT DO NOTHING, not a caught violation: on PostgreSQL a failed statement
@@ -34,5 +34,7 @@ pub(super) async fn find_or_create(
     .on_conflict(OnConflict::column(user::Column::Email).do_nothing().to_owned())
     .exec_without_returning(db)
     .await?;
-    find().await?.ok_or_else(|| DbErr::RecordNotFound(format!("guest account for {email:?}")))
+    accounts::find_by_email(db, email)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("guest account for {email:?}")))
 }
