@@ -1,5 +1,7 @@
 //! SeaORM entities: one module per table (server only).
 
+pub mod email_change;
+pub mod job;
 pub mod outbox_message;
 pub mod personal_link;
 pub mod report;

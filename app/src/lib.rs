@@ -27,9 +27,9 @@ pub mod services;
 pub mod visitors;
 
 use pages::{
-    AccessPage, CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage, HomePage,
-    NewReportPage, NotFound, PersonalContinuePage, ReportLinkPage, ReportPage, SettingsPage,
-    SharedReportPage, SignInPage,
+    AccessPage, CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage,
+    EmailConfirmPage, EmailUndoPage, HomePage, NewReportPage, NotFound, PersonalContinuePage,
+    ReportLinkPage, ReportPage, SettingsPage, SharedReportPage, SignInPage,
 };
 
 /// The HTML document around the app, rendered once per server-side request.
@@ -94,6 +94,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/personal/continue") view=PersonalContinuePage ssr=SsrMode::Async />
+                    <Route path=path!("/email/confirm") view=EmailConfirmPage ssr=SsrMode::Async />
+                    <Route path=path!("/email/undo") view=EmailUndoPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

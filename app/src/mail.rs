@@ -1,6 +1,7 @@
 //! The messages Latchkey sends (server only). Each has a plain-text and an HTML part.
 
 pub(crate) mod describe;
+pub mod email_change;
 mod layout;
 pub mod report_link;
 pub mod share;

@@ -8,10 +8,13 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod activity_report;
 pub mod batcher;
 mod context;
 mod db;
 mod digest;
+pub mod email_change;
+pub mod jobs;
 pub mod links;
 pub mod opens;
 pub mod outbox;

@@ -21,6 +21,8 @@ for (const path of [
   "/signin/check?email=someone%40example.com&r=x&error=wrong&left=3",
   "/signin/continue",
   "/no-such-page",
+  "/email/confirm?token=x",
+  "/email/undo?token=x",
 ]) {
   test(`no serious accessibility violations on ${path}`, async ({ page }) => {
     await page.goto(path);

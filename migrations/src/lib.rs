@@ -13,6 +13,8 @@ mod m20261202_000007_create_personal_links;
 mod m20261202_000008_create_shares;
 mod m20261202_000009_create_security_events;
 mod m20261202_000010_sessions_by_account;
+mod m20261202_000011_create_email_changes;
+mod m20261202_000012_create_jobs;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_create_shares::Migration),
             Box::new(m20261202_000009_create_security_events::Migration),
             Box::new(m20261202_000010_sessions_by_account::Migration),
+            Box::new(m20261202_000011_create_email_changes::Migration),
+            Box::new(m20261202_000012_create_jobs::Migration),
         ]
     }
 }

@@ -68,6 +68,14 @@ pub struct RawConfig {
     #[arg(long, env = "LATCHKEY_WS_MAX_AGE", default_value = "1m")]
     pub ws_max_age: String,
 
+    /// Max-age of the confirmation link an email change sends to the new address.
+    #[arg(long, env = "LATCHKEY_EMAIL_CHANGE_MAX_AGE", default_value = "1day")]
+    pub email_change_max_age: String,
+
+    /// Max-age of the "this wasn't me" link an email change sends to the old address.
+    #[arg(long, env = "LATCHKEY_EMAIL_UNDO_MAX_AGE", default_value = "7days")]
+    pub email_undo_max_age: String,
+
     /// SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525` or
     /// `smtps://user:pass@host`. When unset, mail is written as .eml files to the mail dir.
     #[arg(long, env = "LATCHKEY_SMTP_URL", hide_env_values = true)]
@@ -343,6 +351,16 @@ impl TryFrom<RawConfig> for Config {
             )?,
             api: rules(purpose::API, "LATCHKEY_API_MAX_AGE (--api-max-age)", &raw.api_max_age)?,
             ws: rules(purpose::WS, "LATCHKEY_WS_MAX_AGE (--ws-max-age)", &raw.ws_max_age)?,
+            email_change: rules(
+                purpose::EMAIL_CHANGE,
+                "LATCHKEY_EMAIL_CHANGE_MAX_AGE (--email-change-max-age)",
+                &raw.email_change_max_age,
+            )?,
+            email_undo: rules(
+                purpose::EMAIL_UNDO,
+                "LATCHKEY_EMAIL_UNDO_MAX_AGE (--email-undo-max-age)",
+                &raw.email_undo_max_age,
+            )?,
         };
         tracing_subscriber::EnvFilter::try_new(&raw.log)
             .map_err(|e| ConfigError::new("LATCHKEY_LOG (--log)", e.to_string()))?;

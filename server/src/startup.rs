@@ -129,6 +129,8 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(workers::purge::run(self.services.clone(), self.sessions));
+        // A job being built now stays claimed until its lease runs out, then runs again.
+        let jobs = tokio::spawn(workers::jobs::run(self.services.clone()));
         let mail = match self.mailer {
             Some(mailer) => tokio::spawn(workers::mail_delivery::run(self.services, mailer)),
             None => {
@@ -145,6 +147,7 @@ impl Application {
         // A message being sent now stays claimed until its lease runs out, then another
         // instance (or the next start) sends it: nothing is lost, at worst sent twice.
         mail.abort();
+        jobs.abort();
         purge.abort();
         served
     }

@@ -155,8 +155,19 @@ pub const API: Purpose = Purpose::new("api", None, false, false);
 /// A WebSocket ticket: fetched by an authenticated page and spent within a minute.
 pub const WS: Purpose = Purpose::new("ws", Some(Duration::from_secs(MINUTE)), true, false);
 
+/// The confirmation link mailed to a new address. It changes the account's email, so it is
+/// short-lived; it is spent by its row (confirmed once), and the change it makes alters the
+/// revocation material it was signed under, which kills it as well.
+pub const EMAIL_CHANGE: Purpose =
+    Purpose::new("email_change", Some(Duration::from_secs(DAY)), false, false);
+
+/// "This wasn't me", mailed to the old address when a change is asked for. Signed under
+/// its change row, not the account: it must outlive the change it undoes.
+pub const EMAIL_UNDO: Purpose =
+    Purpose::new("email_undo", Some(Duration::from_secs(7 * DAY)), false, false);
+
 /// Every purpose Latchkey defines, with its default rules.
-pub const ALL: [Purpose; 6] = [LOGIN, REPORT, SHARE, BOOKMARK, API, WS];
+pub const ALL: [Purpose; 8] = [LOGIN, REPORT, SHARE, BOOKMARK, API, WS, EMAIL_CHANGE, EMAIL_UNDO];
 
 #[cfg(test)]
 mod tests {

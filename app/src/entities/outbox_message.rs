@@ -31,6 +31,13 @@ pub const REPORT_LINK: &str = "report_link";
 pub const SHARE: &str = "share";
 /// A code confirming a browser as a share's named guest (`reference_id`: the code row).
 pub const SHARE_CODE: &str = "share_code";
+/// The confirmation link for an email change, to the new address (`reference_id`: the
+/// change row).
+pub const EMAIL_CHANGE: &str = "email_change";
+/// "Your address is about to change" with "this wasn't me", to the old address.
+pub const EMAIL_CHANGE_NOTICE: &str = "email_change_notice";
+/// "This address already has an account", to a new address that is taken.
+pub const EMAIL_TAKEN: &str = "email_taken";
 
 /// `outbox.status` values.
 pub const PENDING: &str = "pending";

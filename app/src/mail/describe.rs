@@ -7,7 +7,12 @@ use std::time::{Duration, SystemTime};
 /// has 14 min 59.1 s left at once, which people call 15 minutes.
 pub fn duration(d: Duration) -> String {
     let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    let (n, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
+    // Past two hours, to the nearest hour (and whole days from two days up): nobody reads
+    // "1,439 minutes".
+    let hours = (secs + 1800) / 3600;
+    let (n, unit) = if secs > 2 * 3600 {
+        if hours >= 48 && hours.is_multiple_of(24) { (hours / 24, "day") } else { (hours, "hour") }
+    } else if secs >= 3600 && secs.is_multiple_of(3600) {
         (secs / 3600, "hour")
     } else if secs >= 60 {
         (secs.div_ceil(60), "minute")
@@ -65,6 +70,9 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(300)), "5 minutes");
         assert_eq!(duration(Duration::from_millis(2_300)), "3 seconds");
         assert_eq!(duration(Duration::from_secs(60)), "1 minute");
+        assert_eq!(duration(Duration::from_millis(86_399_100)), "24 hours");
+        assert_eq!(duration(Duration::from_secs(7 * 86_400 - 5)), "7 days");
+        assert_eq!(duration(Duration::from_secs(3 * 3600 + 600)), "3 hours");
         let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                       Chrome/131.0.0.0 Safari/537.36";
         assert_eq!(browser(chrome), "Chrome on Linux");

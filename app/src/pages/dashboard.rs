@@ -34,6 +34,29 @@ pub async fn dashboard() -> Result<Option<(String, Vec<ReportSummary>)>, ServerF
     Ok(Some((user.email, summaries)))
 }
 
+/// "Generate an account activity report": creates the report, queues its job and opens it
+/// (its page shows the job's state until it is ready).
+#[server(prefix = "/api", endpoint = "reports/generate")]
+pub async fn generate_activity_report() -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::services::activity_report::{self, Requested};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/dashboard");
+        return Ok(());
+    };
+    let services = services()?;
+    let now = std::time::SystemTime::now();
+    let requested = activity_report::request(&services.activity_reports, &user, now);
+    match requested.await.map_err(internal)? {
+        Requested::Queued { report_id } | Requested::Busy { report_id } => {
+            redirect(&format!("/reports/{report_id}"));
+        }
+        Requested::OverLimit => redirect("/dashboard?generate=limit"),
+    }
+    Ok(())
+}
+
 /// Ends the session on this device.
 #[server(prefix = "/api", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), ServerFnError> {
@@ -52,6 +75,9 @@ pub fn DashboardPage() -> impl IntoView {
     let me = Resource::new(|| (), |()| dashboard());
     let query = use_query_map();
     let deleted = move || query.read().get("deleted").is_some();
+    let over_limit = move || query.read().get("generate").is_some();
+    let generate = ServerAction::<GenerateActivityReport>::new();
+    let generating = generate.pending();
     let action = ServerAction::<SignOut>::new();
     let pending = action.pending();
 
@@ -76,7 +102,17 @@ pub fn DashboardPage() -> impl IntoView {
                                 <p role="status" class="notice" hidden=move || !deleted()>
                                     "The report is deleted, and every link to it revoked."
                                 </p>
-                                <p><a class="button" href="/reports/new">"New report"</a></p>
+                                <p role="status" class="notice" hidden=move || !over_limit()>
+                                    "You have generated several activity reports today; try again tomorrow."
+                                </p>
+                                <div class="actions">
+                                    <a class="button" href="/reports/new">"New report"</a>
+                                    <ActionForm action=generate>
+                                        <button type="submit" class="secondary" disabled=move || generating.get()>
+                                            {move || if generating.get() { "Queuing…" } else { "Generate account activity report" }}
+                                        </button>
+                                    </ActionForm>
+                                </div>
                                 <ReportList reports />
                             </section>
                         }

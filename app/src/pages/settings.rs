@@ -1,5 +1,6 @@
-//! `/settings`: personal links (create, copy, revoke), "sign out everywhere", the shares
-//! that outlive it, and the account's recent security activity.
+//! `/settings`: the account's email address (and changing it), personal links (create,
+//! copy, revoke), "sign out everywhere", the shares that outlive it, and the account's
+//! recent security activity.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -174,6 +175,44 @@ pub async fn revoke_personal_link(id: i64, back: Option<String>) -> Result<(), S
     Ok(())
 }
 
+/// Asks to change the account's address, after a recent confirmation by email. The page
+/// answers "check your new address" whether or not that address has an account.
+#[server(prefix = "/api", endpoint = "settings/email")]
+pub async fn change_email(email: String) -> Result<(), ServerFnError> {
+    use std::time::SystemTime;
+
+    use crate::request::{internal, redirect, services, session, signed_in_user};
+    use crate::services::{email_change, sessions};
+
+    let Some(user) = signed_in_user().await? else {
+        redirect("/signin?next=/settings");
+        return Ok(());
+    };
+    let now = SystemTime::now();
+    if !sessions::recently_confirmed(&session().await?, now).await.map_err(internal)? {
+        redirect("/settings?confirm=1");
+        return Ok(());
+    }
+    let services = services()?;
+    let asked = email_change::request(&services.email_changes, &user, &email, now);
+    let query = match asked.await.map_err(internal)? {
+        Ok(new) => {
+            tracing::info!(user = user.id, "email change asked for");
+            let event =
+                crate::services::activity::Event::EmailChangeAsked { to: new.as_str().to_owned() };
+            crate::request::record_activity(&services, user.id, event).await;
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("email_sent", new.as_str())
+                .finish()
+        }
+        Err(error) => form_urlencoded::Serializer::new(String::new())
+            .append_pair("email_error", &error.to_string())
+            .finish(),
+    };
+    redirect(&format!("/settings?{query}#email-title"));
+    Ok(())
+}
+
 /// Sends the account's own address a sign-in email that comes back here: signing in with
 /// it is the confirmation.
 #[server(prefix = "/api", endpoint = "settings/confirm")]
@@ -249,7 +288,9 @@ fn SettingsView(settings: Settings) -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.read().get(key);
     let notice = move || {
-        if get("share_revoked").is_some() {
+        if get("email_changed").is_some() {
+            Some("Your email address is changed. Every other device is signed out.".to_owned())
+        } else if get("share_revoked").is_some() {
             Some("The share is revoked: its link no longer opens the report.".to_owned())
         } else if get("revoked").is_some() {
             Some("The link is revoked. Any device it signed in is signed out.".to_owned())
@@ -268,11 +309,53 @@ fn SettingsView(settings: Settings) -> impl IntoView {
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let asked_to_confirm = move || get("confirm").is_some();
     let confirmed = settings.confirmed;
+    let change = ServerAction::<ChangeEmail>::new();
+    let email_sent = move || {
+        get("email_sent").map(|to| {
+            format!(
+                "Check your new address: we sent a confirmation link to {to}. Until you use it, your address stays as it is."
+            )
+        })
+    };
+    let email_error = move || get("email_error");
 
     view! {
         <section class="panel" aria-labelledby="settings-title">
             <h1 id="settings-title">"Settings"</h1>
             <p>"Signed in as " <strong>{settings.email.clone()}</strong></p>
+            {(!confirmed)
+                .then(|| {
+                    view! {
+                        <div class="stack">
+                            <p class:notice=asked_to_confirm>
+                                "Changing your email address, and creating or copying a personal link, need a recent sign-in by email. Confirm it's you: we'll email you a sign-in link that brings you back here, and these stay open for 10 minutes after you use it."
+                            </p>
+                            <ActionForm action=confirm>
+                                <button type="submit">"Email me a confirmation link"</button>
+                            </ActionForm>
+                        </div>
+                    }
+                })}
+        </section>
+        <section class="panel" aria-labelledby="email-title">
+            <h2 id="email-title">"Email address"</h2>
+            <p>
+                "We send a confirmation link to the new address, and tell the old one, which can cancel the change. Once you confirm, every device is signed out, and sign-in, report and personal links stop working; your shares keep working."
+            </p>
+            <p role="status" class="notice" hidden=move || email_sent().is_none()>{email_sent}</p>
+            <p role="alert" class="error">{email_error}</p>
+            {if confirmed {
+                view! {
+                    <ActionForm action=change attr:class="stack">
+                        <label for="new-email">"New email address"</label>
+                        <input id="new-email" name="email" type="email" required maxlength="254" autocomplete="email" />
+                        <button type="submit">"Change email address"</button>
+                    </ActionForm>
+                }
+                    .into_any()
+            } else {
+                view! { <p class="hint">"Confirm it's you (above) to change it."</p> }.into_any()
+            }}
         </section>
         <section class="panel" aria-labelledby="personal-title">
             <h2 id="personal-title">"Personal links"</h2>
@@ -291,17 +374,7 @@ fn SettingsView(settings: Settings) -> impl IntoView {
                 }
                     .into_any()
             } else {
-                view! {
-                    <div class="stack">
-                        <p class:notice=asked_to_confirm>
-                            "To create a personal link or copy one, confirm it's you: we'll email you a sign-in link that brings you back here, valid for 10 minutes after you use it."
-                        </p>
-                        <ActionForm action=confirm>
-                            <button type="submit">"Email me a confirmation link"</button>
-                        </ActionForm>
-                    </div>
-                }
-                    .into_any()
+                view! { <p class="hint">"Confirm it's you (above) to create one."</p> }.into_any()
             }}
             <PersonalLinkList links=settings.links />
         </section>

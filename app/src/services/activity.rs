@@ -28,13 +28,31 @@ pub enum Event {
     SignedInWithCode,
     SignedInWithPersonalLink,
     SignedOutEverywhere,
-    PersonalLinkCreated { name: String },
+    PersonalLinkCreated {
+        name: String,
+    },
     PersonalLinkRevoked,
-    ReportLinkEmailed { report: String },
+    ReportLinkEmailed {
+        report: String,
+    },
     ReportLinkRevoked,
     SessionEnded,
-    Shared { report: String, with: Option<String> },
+    Shared {
+        report: String,
+        with: Option<String>,
+    },
     ShareRevoked,
+    /// Asked to change the address to `to` (confirmation not yet given).
+    EmailChangeAsked {
+        to: String,
+    },
+    EmailChanged {
+        to: String,
+    },
+    /// "This wasn't me" on a change to `to`.
+    EmailChangeUndone {
+        to: String,
+    },
 }
 
 impl Event {
@@ -57,6 +75,9 @@ impl Event {
                 }),
             ),
             Self::ShareRevoked => ("share_revoked", None),
+            Self::EmailChangeAsked { to } => ("email_change_asked", Some(to.clone())),
+            Self::EmailChanged { to } => ("email_changed", Some(to.clone())),
+            Self::EmailChangeUndone { to } => ("email_change_undone", Some(to.clone())),
         }
     }
 }
@@ -131,6 +152,11 @@ fn describe(kind: &str, detail: Option<&str>) -> String {
         "session_ended" => "Signed out another browser".to_owned(),
         "shared" => format!("Shared {detail}"),
         "share_revoked" => "Stopped a share".to_owned(),
+        "email_change_asked" => format!("Asked to change the email address to {detail}"),
+        "email_changed" => format!("Changed the email address to {detail}"),
+        "email_change_undone" => {
+            format!("Undid the change of address to {detail} (“this wasn't me”)")
+        }
         other => format!("{other} {detail}").trim().to_owned(),
     }
 }

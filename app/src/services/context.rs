@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::services::activity_report::ActivityReports;
+use crate::services::email_change::EmailChanges;
 use crate::services::opens::Opens;
 use crate::services::personal_links::PersonalLinks;
 use crate::services::reports::Reports;
@@ -25,6 +27,8 @@ pub struct Services {
     pub reports: Reports,
     pub shares: Shares,
     pub personal_links: PersonalLinks,
+    pub email_changes: EmailChanges,
+    pub activity_reports: ActivityReports,
     /// Poked when a message is queued, so the mail worker need not wait for its next poll.
     pub mail_queued: Arc<Notify>,
 }
@@ -69,6 +73,10 @@ impl Services {
             opens,
         );
         let personal_links = PersonalLinks::new(db.clone(), scopes.clone(), settings.clone());
+        let email_changes =
+            EmailChanges::new(db.clone(), scopes.clone(), settings.clone(), mail_queued.clone());
+        let activity_reports =
+            ActivityReports::new(db.clone(), reports.clone(), shares.clone(), mail_queued.clone());
         Self {
             db,
             scopes,
@@ -78,6 +86,8 @@ impl Services {
             reports,
             shares,
             personal_links,
+            email_changes,
+            activity_reports,
             mail_queued,
         }
     }

@@ -13,6 +13,7 @@ mod render;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
     ModelTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
@@ -27,7 +28,7 @@ use crate::services::links::{self, Gone, LinkRow, Refused};
 pub use crate::services::opens::Visit;
 use crate::services::opens::{Counter, Opens};
 use crate::services::time::{from_unix, secs, unix_secs};
-use crate::services::{Db, Scopes, SignInSettings, accounts, outbox, shares};
+use crate::services::{Db, Scopes, SignInSettings, accounts, jobs, outbox, shares};
 
 /// Report-link emails an owner may ask for per hour: enough for anyone, and a bound on
 /// what one account can make the outbox send.
@@ -81,6 +82,59 @@ pub async fn create(
     .await
 }
 
+/// Saves a generated report of `owner_id`'s with `html` as its body until its job fills
+/// it in (see `activity_report`), in the caller's transaction.
+pub(crate) async fn create_generated(
+    db: &impl ConnectionTrait,
+    owner_id: i64,
+    title: &str,
+    html: &str,
+    now: SystemTime,
+) -> Result<report::Model, DbErr> {
+    let now = unix_secs(now);
+    report::ActiveModel {
+        owner_id: Set(owner_id),
+        title: Set(title.to_owned()),
+        body_markdown: Set(String::new()),
+        body_html: Set(html.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Stores a generated report's body, written by its job (never by a person: it is not
+/// sanitised here), in the caller's transaction.
+pub(crate) async fn fill_generated(
+    db: &impl ConnectionTrait,
+    report_id: i64,
+    html: &str,
+    now: SystemTime,
+) -> Result<(), DbErr> {
+    report::Entity::update_many()
+        .col_expr(report::Column::BodyHtml, Expr::value(html))
+        .col_expr(report::Column::UpdatedAt, Expr::value(unix_secs(now)))
+        .filter(report::Column::Id.eq(report_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Issues a link to the owner's report and queues its email, in the caller's transaction,
+/// outside the hourly limit (for a generated report's "ready" email: its job is limited).
+pub(crate) async fn queue_link_email(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    report_id: i64,
+    now: SystemTime,
+) -> Result<(), DbErr> {
+    let link = insert_link(db, owner.id, report_id, now).await?;
+    outbox::enqueue(db, outbox_message::REPORT_LINK, link.id, &owner.email, now).await?;
+    Ok(())
+}
+
 /// The owner's report, or `None` if there is no such report of theirs.
 pub async fn get(
     reports: &Reports,
@@ -103,7 +157,8 @@ pub async fn list(reports: &Reports, owner_id: i64) -> Result<Vec<report::Model>
         .await
 }
 
-/// Replaces the title and body of the owner's report; `None` if it is not theirs.
+/// Replaces the title and body of the owner's report; `None` if it is not theirs, or is
+/// generated (its body is its job's, not Markdown).
 pub async fn update(
     reports: &Reports,
     owner_id: i64,
@@ -114,6 +169,9 @@ pub async fn update(
     let Some(found) = get(reports, owner_id, report_id).await? else {
         return Ok(None);
     };
+    if jobs::of_report(&reports.db.read, report_id).await?.is_some() {
+        return Ok(None);
+    }
     let mut row: report::ActiveModel = found.into();
     row.title = Set(draft.title().to_owned());
     row.body_markdown = Set(draft.markdown().to_owned());
@@ -140,6 +198,7 @@ pub async fn delete(reports: &Reports, owner_id: i64, report_id: i64) -> Result<
         .exec(&txn)
         .await?;
     shares::forget_report(&txn, found.id).await?;
+    jobs::forget_report(&txn, found.id).await?;
     found.delete(&txn).await?;
     txn.commit().await?;
     Ok(true)

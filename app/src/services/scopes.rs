@@ -14,6 +14,8 @@ pub struct Purposes {
     pub bookmark: Purpose,
     pub api: Purpose,
     pub ws: Purpose,
+    pub email_change: Purpose,
+    pub email_undo: Purpose,
 }
 
 impl Default for Purposes {
@@ -25,6 +27,8 @@ impl Default for Purposes {
             bookmark: purpose::BOOKMARK,
             api: purpose::API,
             ws: purpose::WS,
+            email_change: purpose::EMAIL_CHANGE,
+            email_undo: purpose::EMAIL_UNDO,
         }
     }
 }
@@ -38,6 +42,8 @@ pub struct Scopes {
     pub bookmark: Scope,
     pub api: Scope,
     pub ws: Scope,
+    pub email_change: Scope,
+    pub email_undo: Scope,
 }
 
 impl Scopes {
@@ -50,6 +56,8 @@ impl Scopes {
             bookmark: scope(&purposes.bookmark),
             api: scope(&purposes.api),
             ws: scope(&purposes.ws),
+            email_change: scope(&purposes.email_change),
+            email_undo: scope(&purposes.email_undo),
         }
     }
 }

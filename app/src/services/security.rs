@@ -1,7 +1,7 @@
 //! Account security actions that cut across features: they change the account and every
 //! feature's credentials of it in one transaction, so nothing is left half revoked.
 
-use sea_orm::{DbErr, TransactionTrait as _};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait as _};
 
 use crate::services::{Db, accounts, personal_links, reports};
 
@@ -12,7 +12,14 @@ use crate::services::{Db, accounts, personal_links, reports};
 pub async fn sign_out_everywhere(db: &Db, user_id: i64) -> Result<(), DbErr> {
     let txn = db.write.begin().await?;
     accounts::bump_epoch(&txn, user_id).await?;
-    personal_links::revoke_all(&txn, user_id).await?;
-    reports::revoke_all_links(&txn, user_id).await?;
+    revoke_links(&txn, user_id).await?;
     txn.commit().await
+}
+
+/// Deletes the account's personal-link and report-link rows, in the caller's transaction,
+/// which also bumps the account's epoch (directly, or by changing its email).
+pub(crate) async fn revoke_links(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    personal_links::revoke_all(db, user_id).await?;
+    reports::revoke_all_links(db, user_id).await?;
+    Ok(())
 }

@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use app::domain::{EmailAddress, SignInCode};
-use app::entities::user;
+use app::entities::{email_change, outbox_message, user};
+use app::services::email_change as email_changes;
 use app::services::sign_in::CodeHasher;
 use app::services::{Db, Purposes, Scopes, Services, ShareSettings, SignInSettings, accounts};
 use migrations::test_database::TestDatabase;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 use tokens::{KeyRing, Secret};
 
 /// The services, on `database`, with the default purposes under a fresh secret.
@@ -45,14 +45,38 @@ pub async fn account(s: &Services, email: &str) -> user::Model {
     accounts::create(&s.db.write, &EmailAddress::parse(email).unwrap()).await.unwrap()
 }
 
-/// Changes the account's address in the database, as an email change will.
+/// Changes the account's address as its owner would: asks, then confirms with the link
+/// mailed to the new address.
 pub async fn change_email(s: &Services, user_id: i64, email: &str) {
-    user::Entity::update_many()
-        .col_expr(user::Column::Email, Expr::value(email))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&s.db.write)
+    let now = std::time::SystemTime::now();
+    let user = user::Entity::find_by_id(user_id).one(&s.db.read).await.unwrap().unwrap();
+    email_changes::request(&s.email_changes, &user, email, now).await.unwrap().unwrap();
+    let token = email_change_token(s, user_id, outbox_message::EMAIL_CHANGE, now).await.unwrap();
+    email_changes::confirm(&s.email_changes, &token, None, now).await.unwrap().unwrap();
+}
+
+/// The token in the `kind` email of the account's latest email change, as the mail worker
+/// would send it; `None` if that email would not be sent.
+pub async fn email_change_token(
+    s: &Services,
+    user_id: i64,
+    kind: &str,
+    now: std::time::SystemTime,
+) -> Option<String> {
+    use email_changes::ChangeMail;
+    let row = email_change::Entity::find()
+        .filter(email_change::Column::UserId.eq(user_id))
+        .order_by_desc(email_change::Column::Id)
+        .one(&s.db.read)
         .await
-        .unwrap();
+        .unwrap()?;
+    let mail = email_changes::prepare_mail(&s.email_changes, kind, row.id, now);
+    let link = match mail.await.unwrap()? {
+        ChangeMail::Confirm { link, .. } => link,
+        ChangeMail::Notice { undo_link, .. } => undo_link,
+        ChangeMail::Taken { .. } => return None,
+    };
+    Some(link.split_once("token=").unwrap().1.to_owned())
 }
 
 /// `token` with one bit of its tag changed. The next-to-last character always carries six

@@ -88,3 +88,10 @@ export async function shareCodeEmail(dir: string, to: string): Promise<string> {
   const code = text.match(pattern)!;
   return code[1] + code[2];
 }
+
+/** Waits for the email to `to` carrying a link to `path` (`/email/confirm`, `/email/undo`). */
+export async function emailChangeLink(dir: string, to: string, path: string): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_-]+`);
+  const text = await emailMatching(dir, to, pattern);
+  return text.match(pattern)![0];
+}

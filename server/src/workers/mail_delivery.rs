@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use app::entities::outbox_message;
 use app::mail;
-use app::services::{Services, outbox, reports, shares, sign_in};
+use app::services::{Services, email_change, outbox, reports, shares, sign_in};
 
 use crate::mailer::{Mailer, SendError};
 
@@ -117,6 +117,26 @@ async fn deliver(
                 None => {
                     tracing::info!(message = message.id, "share code expired; email dropped");
                     return outbox::drop_message(db, message.id, "code or share expired").await;
+                }
+            }
+        }
+        kind @ (outbox_message::EMAIL_CHANGE
+        | outbox_message::EMAIL_CHANGE_NOTICE
+        | outbox_message::EMAIL_TAKEN) => {
+            let prepared = email_change::prepare_mail(
+                &services.email_changes,
+                kind,
+                message.reference_id,
+                SystemTime::now(),
+            );
+            match prepared.await? {
+                Some(mail) => mail::email_change::render(&mail),
+                None => {
+                    tracing::info!(
+                        message = message.id,
+                        "email change settled or expired; email dropped"
+                    );
+                    return outbox::drop_message(db, message.id, "change settled or expired").await;
                 }
             }
         }

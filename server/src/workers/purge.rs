@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use app::services::sessions::SeaOrmSessionStore;
-use app::services::{Services, activity, outbox, reports, shares, sign_in};
+use app::services::{Services, activity, email_change, outbox, reports, shares, sign_in};
 
 const EVERY: Duration = Duration::from_secs(10 * 60);
 /// Settled mail is kept this long, for support questions ("did my email go out?").
@@ -27,6 +27,7 @@ pub async fn run(services: Services, sessions: SeaOrmSessionStore) {
             "old share codes and deleted reports' shares",
             shares::purge(&services.shares, now).await,
         );
+        report("old email changes", email_change::purge(&services.email_changes, now).await);
         report("old security activity", activity::purge(&services.db, now).await);
         report("settled emails", outbox::purge_settled(db, now - KEEP_SETTLED_MAIL).await);
     }

@@ -3,6 +3,7 @@
 mod access;
 mod cli;
 mod config;
+mod email_change;
 mod health;
 mod helpers;
 mod pages;

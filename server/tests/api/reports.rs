@@ -182,3 +182,43 @@ async fn reports_are_their_owners_alone() {
     let gone = alice.get(app.url(&format!("/reports/{id}"))).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_generated_activity_report_is_built_in_the_background_and_emailed() {
+    let app = spawn_app().await;
+    let owner = signed_in(&app, "owner@example.com").await;
+    let seen = app.mail_texts().len();
+    let asked = owner.post(app.url("/api/reports/generate")).send().await.unwrap();
+    let page_path = location(&asked);
+    assert!(page_path.starts_with("/reports/"), "{page_path}");
+
+    // The page says where the job is, and looks again by itself until it is ready.
+    let deadline = std::time::Instant::now() + MAIL_WAIT;
+    let page = loop {
+        let page = owner.get(app.url(&page_path)).send().await.unwrap().text().await.unwrap();
+        if page.contains("data-job=\"ready\"") {
+            break page;
+        }
+        assert!(
+            page.contains("data-job=\"queued\"") || page.contains("data-job=\"building\""),
+            "{page}"
+        );
+        assert!(page.contains("http-equiv=\"refresh\""), "an unfinished job's page refreshes");
+        assert!(std::time::Instant::now() < deadline, "the report was never built");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!page.contains("http-equiv=\"refresh\""));
+    assert!(page.contains("<svg role=\"img\""), "{page}");
+    // The one event so far: the sign-in.
+    assert!(page.contains("(UTC): 1 event.</p>"), "{page}");
+
+    // The "ready" email carries a report link to it, which opens it read-only elsewhere.
+    let link = crate::shares::next_mail(&app, seen, |text| {
+        text.split_whitespace().find(|w| w.contains("/view?token=")).map(str::to_owned)
+    })
+    .await;
+    let link = link.replacen(BASE_URL, &app.address, 1);
+    let opened = app.browser().get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(opened.text().await.unwrap().contains("Security events per day"));
+}

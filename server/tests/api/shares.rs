@@ -15,7 +15,7 @@ const MAIL_WAIT: Duration = Duration::from_secs(20);
 const BASE_URL: &str = "http://127.0.0.1:3000";
 
 /// Waits for a new message whose text `pick` finds something in.
-async fn next_mail<T>(app: &TestApp, seen: usize, pick: impl Fn(&str) -> Option<T>) -> T {
+pub async fn next_mail<T>(app: &TestApp, seen: usize, pick: impl Fn(&str) -> Option<T>) -> T {
     let deadline = Instant::now() + MAIL_WAIT;
     loop {
         let texts = app.mail_texts();

@@ -292,11 +292,44 @@ async fn first_eml(app: &TestApp) -> SignInEmail {
     }
 }
 
+/// The `.eml` files the file transport has written so far.
+fn emls(app: &TestApp) -> std::collections::HashSet<std::path::PathBuf> {
+    let dir = app.data_dir.path().join("mail");
+    let Ok(entries) = std::fs::read_dir(dir) else { return Default::default() };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect()
+}
+
+/// The next sign-in message to arrive that is not in `seen`.
+async fn next_sign_in_eml(
+    app: &TestApp,
+    seen: &std::collections::HashSet<std::path::PathBuf>,
+) -> SignInEmail {
+    let deadline = std::time::Instant::now() + MAIL_WAIT;
+    loop {
+        let fresh = emls(app).into_iter().filter(|p| !seen.contains(p));
+        for raw in fresh.filter_map(|p| std::fs::read(p).ok()) {
+            use mailparse::MailHeaderMap as _;
+            let Ok(mail) = mailparse::parse_mail(&raw) else { continue };
+            let subject = mail.headers.get_first_value("Subject").unwrap_or_default();
+            if subject == "Your Latchkey sign-in link" {
+                return SignInEmail::parse(&raw);
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no new sign-in email");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Signs `email` in through the file transport's .eml, returning the browser.
 pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = app.browser();
+    let seen = emls(app);
     ask(app, &browser, email, None).await;
-    let message = first_eml(app).await;
+    let message = next_sign_in_eml(app, &seen).await;
     let response = redeem(app, &browser, message.token()).await;
     assert_eq!(location(&response), "/dashboard");
     browser

@@ -88,6 +88,17 @@ pub fn EditReportPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match report.await {
+                    Ok(Access::Granted(report)) if report.generated.is_some() => {
+                        let id = report.id;
+                        view! {
+                            <section class="panel" aria-labelledby="editor-title">
+                                <h1 id="editor-title">{report.title.clone()}</h1>
+                                <p>"This report was generated from your account's activity, so it cannot be edited. Generate a new one from the dashboard to bring it up to date."</p>
+                            </section>
+                            <DeleteReport id />
+                        }
+                            .into_any()
+                    }
                     Ok(Access::Granted(report)) => {
                         let id = report.id;
                         view! {

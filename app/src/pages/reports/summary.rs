@@ -21,6 +21,9 @@ pub struct ReportDetail {
     pub updated: String,
     pub links: Vec<LinkSummary>,
     pub shares: Vec<ShareItem>,
+    /// A generated report's job: "queued", "building", "ready" or "failed"; `None` for a
+    /// report people wrote.
+    pub generated: Option<String>,
 }
 
 /// One live report link, in the owner's list.

@@ -1,12 +1,12 @@
 //! `/reports/:id`: the owner's report, with "email me a link" and the links issued.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use super::sharing::Sharing;
-use super::summary::{Access, LinkSummary, ReportDetail, ShareItem};
+use super::summary::{Access, LinkSummary, ReportDetail};
 
 /// The signed-in owner's report, with its live links.
 #[server(prefix = "/api", endpoint = "reports/get")]
@@ -15,8 +15,11 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
 
     use crate::mail::describe::utc_time;
     use crate::request::{internal, services, set_status, signed_in_user};
+    use crate::services::activity_report::{self, JobState};
     use crate::services::reports;
     use crate::services::shares::{self, ShareState};
+
+    use super::summary::ShareItem;
 
     let Some(user) = signed_in_user().await? else {
         return Ok(Access::SignedOut);
@@ -28,6 +31,7 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
         return Ok(Access::NotFound);
     };
     let links = reports::links_of(&services.reports, user.id, id, now).await.map_err(internal)?;
+    let job = activity_report::state(&services.activity_reports, id).await.map_err(internal)?;
     let shares = shares::of_report(&services.shares, user.id, id, now).await.map_err(internal)?;
     Ok(Access::Granted(ReportDetail {
         id: report.id,
@@ -35,6 +39,15 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
         markdown: report.body_markdown,
         body_html: report.body_html,
         updated: utc_time(crate::services::time::from_unix(report.updated_at)),
+        generated: job.map(|state| {
+            match state {
+                JobState::Queued => "queued",
+                JobState::Building => "building",
+                JobState::Ready => "ready",
+                JobState::Failed => "failed",
+            }
+            .to_owned()
+        }),
         links: links
             .into_iter()
             .map(|link| LinkSummary {
@@ -162,11 +175,23 @@ fn OwnerView(report: ReportDetail) -> impl IntoView {
     let email = ServerAction::<EmailReportLink>::new();
     let sending = email.pending();
     let id = report.id;
+    let job = report.generated.clone();
+    let unfinished = matches!(job.as_deref(), Some("queued" | "building"));
+    let state = job.as_deref().map(|state| match state {
+        "queued" => "Queued: the report will be built in a moment.",
+        "building" => "Building: this takes a few seconds.",
+        "ready" => "Ready. We emailed you a link to it when it was built.",
+        _ => "Failed: it could not be built. Generate a new one from the dashboard.",
+    });
     view! {
         <Title text=report.title.clone() />
+        // Until its job is done, a generated report's page looks again every few seconds
+        // (a plain refresh: it works without JavaScript too).
+        {unfinished.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
         <article class="panel report" aria-labelledby="report-title">
             <h1 id="report-title">{report.title.clone()}</h1>
             <p class="hint">{format!("Updated {}", report.updated)}</p>
+            {state.map(|state| view! { <p role="status" class="notice" data-job=job.clone()>{state}</p> })}
             <div class="report-body" inner_html=report.body_html.clone()></div>
         </article>
         <section class="panel" aria-labelledby="links-title">
@@ -182,7 +207,10 @@ fn OwnerView(report: ReportDetail) -> impl IntoView {
                         {move || if sending.get() { "Sending…" } else { "Email me a link to this report" }}
                     </button>
                 </ActionForm>
-                <a class="button secondary" href=format!("/reports/{id}/edit")>"Edit"</a>
+                // A generated report is not edited, only deleted (from the same page).
+                <a class="button secondary" href=format!("/reports/{id}/edit")>
+                    {if report.generated.is_some() { "Delete" } else { "Edit" }}
+                </a>
             </div>
             <LinkList report=id links=report.links />
         </section>

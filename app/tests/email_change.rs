@@ -1,0 +1,246 @@
+//! Changing an account's email at the service level, on SQLite and (when configured)
+//! PostgreSQL: what confirming kills and keeps, "this wasn't me" before and after the
+//! confirmation, taken addresses, limits, and links that must not work.
+
+#[macro_use]
+mod support;
+
+use std::time::{Duration, SystemTime};
+
+use app::entities::{outbox_message, personal_link, session, user};
+use app::services::email_change::{self, Refusal, RequestError, UndoOutcome};
+use app::services::links::Gone;
+use app::services::{Services, personal_links, security, shares};
+use migrations::test_database::TestDatabase;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+use support::{account, email_change_token, services, tamper_tag};
+use tokens::Rejection;
+
+const CONFIRM: &str = outbox_message::EMAIL_CHANGE;
+const NOTICE: &str = outbox_message::EMAIL_CHANGE_NOTICE;
+
+async fn reload(s: &Services, id: i64) -> user::Model {
+    user::Entity::find_by_id(id).one(&s.db.read).await.unwrap().unwrap()
+}
+
+/// Who each queued email of `kind` goes to, oldest first.
+async fn mailed(s: &Services, kind: &str) -> Vec<String> {
+    let rows = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Kind.eq(kind))
+        .all(&s.db.read)
+        .await
+        .unwrap();
+    rows.into_iter().map(|m| m.recipient).collect()
+}
+
+async fn ask(s: &Services, id: i64, new: &str, now: SystemTime) -> Result<String, RequestError> {
+    let account = reload(s, id).await;
+    let asked = email_change::request(&s.email_changes, &account, new, now).await.unwrap();
+    asked.map(|address| address.as_str().to_owned())
+}
+
+async fn confirm(s: &Services, token: &str, now: SystemTime) -> Result<String, Refusal> {
+    let confirmed = email_change::confirm(&s.email_changes, token, None, now).await.unwrap();
+    confirmed.map(|c| c.new_email)
+}
+
+async fn undo(s: &Services, token: &str, now: SystemTime) -> Result<UndoOutcome, Refusal> {
+    email_change::undo(&s.email_changes, token, now).await.unwrap().map(|u| u.outcome)
+}
+
+/// Confirming moves the account and kills every credential bound to it, but not its shares.
+async fn confirming_moves_the_account_and_keeps_its_shares(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let link = personal_links::create(&s.personal_links, &alice, "Tablet", now).await.unwrap();
+    assert!(link.is_ok());
+    let report = app::services::reports::create(
+        &s.reports,
+        alice.id,
+        &app::services::reports::Draft::parse("Q3", "").unwrap(),
+        now,
+    )
+    .await
+    .unwrap();
+    let share = shares::NewShare::default();
+    let shared = shares::share(&s.shares, &alice, report.id, &share, now).await.unwrap();
+    let shares::Shared::Link { url: share_url, .. } = shared else { panic!("{shared:?}") };
+
+    assert_eq!(
+        ask(&s, alice.id, " Alice@New.Example ", now).await.as_deref(),
+        Ok("alice@new.example")
+    );
+    assert_eq!(mailed(&s, CONFIRM).await, ["alice@new.example"]);
+    assert_eq!(mailed(&s, NOTICE).await, ["alice@example.com"]);
+    // Nothing changes before the confirmation.
+    assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
+
+    let token = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    let pending = email_change::check(&s.email_changes, &token, now).await.unwrap().unwrap();
+    assert_eq!(
+        (pending.masked_old.as_str(), pending.new_email.as_str()),
+        ("a•••@example.com", "alice@new.example")
+    );
+    assert_eq!(confirm(&s, &token, now).await.as_deref(), Ok("alice@new.example"));
+
+    let moved = reload(&s, alice.id).await;
+    assert_eq!(moved.email, "alice@new.example");
+    assert_eq!(moved.token_epoch, alice.token_epoch + 1);
+    let held = personal_link::Entity::find().filter(personal_link::Column::UserId.eq(alice.id));
+    assert_eq!(held.count(&s.db.read).await.unwrap(), 0, "personal links die");
+    // The confirming browser got a session under the new epoch.
+    let sessions = session::Entity::find().all(&s.db.read).await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(sessions[0].data.contains(&format!("\"token_epoch\":{}", moved.token_epoch)));
+    // The share is bound to its guest, not to the owner's address.
+    let share_token = share_url.split_once("token=").unwrap().1;
+    let opened =
+        shares::open(&s.shares, share_token, None, app::services::opens::Visit::NotCounted, now);
+    assert!(matches!(opened.await.unwrap(), shares::Opening::Open(_)));
+
+    // Spent: a second press, and the mail worker, do nothing more.
+    assert_eq!(confirm(&s, &token, now).await, Err(Refusal::Invalid(Rejection::BadSignature)));
+    assert!(email_change_token(&s, alice.id, CONFIRM, now).await.is_none(), "not re-sent");
+}
+
+/// A taken address gets a notice and the asker the same answer; nothing else happens.
+async fn a_taken_address_is_told_and_nothing_changes(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    account(&s, "bob@example.com").await;
+    assert_eq!(ask(&s, alice.id, "bob@example.com", now).await.as_deref(), Ok("bob@example.com"));
+    assert_eq!(mailed(&s, outbox_message::EMAIL_TAKEN).await, ["bob@example.com"]);
+    assert!(mailed(&s, CONFIRM).await.is_empty());
+    assert!(mailed(&s, NOTICE).await.is_empty());
+    assert!(email_change_token(&s, alice.id, CONFIRM, now).await.is_none());
+    assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
+
+    // Taken after it was asked for: the confirmation refuses, and nothing moves.
+    assert!(ask(&s, alice.id, "carol@example.com", now).await.is_ok());
+    let token = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    account(&s, "carol@example.com").await;
+    assert_eq!(confirm(&s, &token, now).await, Err(Refusal::Taken));
+    assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
+}
+
+/// Bad addresses and too many requests are refused; a later request replaces an earlier one.
+async fn requests_are_checked_and_limited(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    assert!(matches!(
+        ask(&s, alice.id, "not an address", now).await,
+        Err(RequestError::Invalid(_))
+    ));
+    assert_eq!(ask(&s, alice.id, "ALICE@example.com", now).await, Err(RequestError::SameAddress));
+
+    assert!(ask(&s, alice.id, "one@example.com", now).await.is_ok());
+    let first = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    assert!(ask(&s, alice.id, "two@example.com", now).await.is_ok());
+    // The first is replaced: genuine, but it does nothing any more.
+    assert_eq!(confirm(&s, &first, now).await, Err(Refusal::Gone(Gone::Revoked)));
+    for n in 3..=email_change::PER_DAY {
+        assert!(ask(&s, alice.id, &format!("n{n}@example.com"), now).await.is_ok());
+    }
+    assert_eq!(ask(&s, alice.id, "more@example.com", now).await, Err(RequestError::TooMany));
+    let tomorrow = now + Duration::from_secs(86_401);
+    assert!(ask(&s, alice.id, "more@example.com", tomorrow).await.is_ok());
+}
+
+/// Tampered, cross-purpose, expired and signed-out links do nothing.
+async fn links_that_must_not_work(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    assert!(ask(&s, alice.id, "new@example.com", now).await.is_ok());
+    let token = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    let undo_token = email_change_token(&s, alice.id, NOTICE, now).await.unwrap();
+
+    let tampered = tamper_tag(&token);
+    assert_eq!(confirm(&s, &tampered, now).await, Err(Refusal::Invalid(Rejection::BadSignature)));
+    // Each link is of its own purpose.
+    assert!(matches!(confirm(&s, &undo_token, now).await, Err(Refusal::Invalid(_))));
+    assert!(matches!(undo(&s, &token, now).await, Err(Refusal::Invalid(_))));
+    assert!(matches!(confirm(&s, "garbage", now).await, Err(Refusal::Invalid(_))));
+    // Expired after a day.
+    let late = now + Duration::from_secs(86_400 + 120);
+    assert_eq!(confirm(&s, &token, late).await, Err(Refusal::Invalid(Rejection::Expired)));
+    // Signing out everywhere kills the confirmation, but not "this wasn't me".
+    security::sign_out_everywhere(&s.db, alice.id).await.unwrap();
+    assert_eq!(confirm(&s, &token, now).await, Err(Refusal::Invalid(Rejection::BadSignature)));
+    assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
+    assert!(email_change::check_undo(&s.email_changes, &undo_token, now).await.unwrap().is_ok());
+}
+
+/// "This wasn't me" before the confirmation cancels and signs out everywhere.
+async fn undo_before_confirming_cancels(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    assert!(ask(&s, alice.id, "mallory@example.com", now).await.is_ok());
+    let token = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    let undo_token = email_change_token(&s, alice.id, NOTICE, now).await.unwrap();
+    let undoable = email_change::check_undo(&s.email_changes, &undo_token, now).await.unwrap();
+    let undoable = undoable.unwrap();
+    assert!(!undoable.confirmed);
+    assert_eq!(undoable.masked_new, "m•••@example.com");
+
+    assert_eq!(undo(&s, &undo_token, now).await, Ok(UndoOutcome::Cancelled));
+    let after = reload(&s, alice.id).await;
+    assert_eq!(
+        (after.email.as_str(), after.token_epoch),
+        ("alice@example.com", alice.token_epoch + 1)
+    );
+    assert!(confirm(&s, &token, now).await.is_err(), "the cancelled change cannot be confirmed");
+    assert_eq!(undo(&s, &undo_token, now).await, Err(Refusal::Gone(Gone::Revoked)));
+    assert!(email_change_token(&s, alice.id, NOTICE, now).await.is_none(), "not sent once undone");
+}
+
+/// "This wasn't me" after an intruder confirmed a change to their own address puts the old
+/// address back and ends the intruder's session; if that address was taken meanwhile, the
+/// account is locked instead.
+async fn undo_after_confirming_reverts(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    assert!(ask(&s, alice.id, "mallory@example.com", now).await.is_ok());
+    let undo_token = email_change_token(&s, alice.id, NOTICE, now).await.unwrap();
+    let token = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    assert!(confirm(&s, &token, now).await.is_ok());
+    // The intruder moves it on again, from the new address.
+    assert!(ask(&s, alice.id, "mallory2@example.com", now).await.is_ok());
+    let again = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
+    assert!(confirm(&s, &again, now).await.is_ok());
+    assert_eq!(session::Entity::find().count(&s.db.read).await.unwrap(), 2);
+
+    let undoable = email_change::check_undo(&s.email_changes, &undo_token, now).await.unwrap();
+    assert!(undoable.unwrap().confirmed);
+    assert_eq!(undo(&s, &undo_token, now).await, Ok(UndoOutcome::Reverted));
+    let back = reload(&s, alice.id).await;
+    assert_eq!(back.email, "alice@example.com");
+    assert_eq!(back.status, user::ACTIVE);
+    let live = session::Entity::find().all(&s.db.read).await.unwrap();
+    let epoch = format!("\"token_epoch\":{}", back.token_epoch);
+    assert!(live.iter().all(|row| !row.data.contains(&epoch)), "no session survives the undo");
+
+    // Old address taken meanwhile: it cannot come back, so the account is locked.
+    let bob = account(&s, "bob@example.com").await;
+    assert!(ask(&s, bob.id, "eve@example.com", now).await.is_ok());
+    let undo_token = email_change_token(&s, bob.id, NOTICE, now).await.unwrap();
+    let token = email_change_token(&s, bob.id, CONFIRM, now).await.unwrap();
+    assert!(confirm(&s, &token, now).await.is_ok());
+    account(&s, "bob@example.com").await;
+    assert_eq!(undo(&s, &undo_token, now).await, Ok(UndoOutcome::Deactivated));
+    assert_eq!(reload(&s, bob.id).await.status, user::DEACTIVATED);
+}
+
+on_both_databases!(
+    confirming_moves_the_account_and_keeps_its_shares,
+    a_taken_address_is_told_and_nothing_changes,
+    requests_are_checked_and_limited,
+    links_that_must_not_work,
+    undo_before_confirming_cancels,
+    undo_after_confirming_reverts,
+);
