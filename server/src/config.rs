@@ -132,10 +132,15 @@ pub struct RawConfig {
     pub argon2_parallelism: String,
 
     /// Behind a reverse proxy: the header it sets to the client's address (e.g.
-    /// `X-Forwarded-For`; its last entry is used). Unset: the peer address. Only set this
-    /// when every request comes through that proxy, or clients can choose their own IP.
+    /// `X-Forwarded-For`). Unset: the peer address. Only set this when every request comes
+    /// through that proxy, or clients can choose their own IP.
     #[arg(long, env = "LATCHKEY_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+
+    /// How many proxies in front of us append to that header: the client is the entry this
+    /// many places from its right (1: the last entry, written by the one proxy).
+    #[arg(long, env = "LATCHKEY_TRUSTED_PROXY_HOPS", default_value = "1")]
+    pub trusted_proxy_hops: String,
 }
 
 /// A setting's value that could not be used; `Display` is the one line printed at start-up.
@@ -256,6 +261,15 @@ impl BaseUrl {
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")
     }
+
+    /// The site is served on this machine only (`localhost`, `127.0.0.1`, `[::1]`).
+    pub fn is_loopback(&self) -> bool {
+        let Ok(uri) = self.0.parse::<axum::http::Uri>() else { return false };
+        let host = uri.host().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 /// The typed configuration the server runs with.
@@ -273,6 +287,8 @@ pub struct Config {
     pub sign_in: SignInConfig,
     pub sharing: app::services::ShareSettings,
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// Proxies appending to `client_ip_header` (at least 1).
+    pub trusted_proxy_hops: usize,
 }
 
 /// Where mail goes.
@@ -448,6 +464,11 @@ impl TryFrom<RawConfig> for Config {
                 })
             })
             .transpose()?;
+        let trusted_proxy_hops = positive(
+            "LATCHKEY_TRUSTED_PROXY_HOPS (--trusted-proxy-hops)",
+            &raw.trusted_proxy_hops,
+        )?;
+        let trusted_proxy_hops = usize::try_from(trusted_proxy_hops).unwrap_or(usize::MAX);
         // Each instance would otherwise generate its own secret, and links minted by one
         // would be refused by the others.
         if matches!(database, DatabaseUrl::Postgres(_)) && raw.secret.is_none() {
@@ -478,6 +499,7 @@ impl TryFrom<RawConfig> for Config {
             sign_in,
             sharing,
             client_ip_header,
+            trusted_proxy_hops,
         })
     }
 }

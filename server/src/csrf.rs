@@ -34,6 +34,13 @@ fn is_safe(method: &Method) -> bool {
 }
 
 fn comes_from(headers: &HeaderMap, allowed: &str) -> bool {
+    // A page served under another name that resolves to us (DNS rebinding against a
+    // localhost deployment) is "same-origin" to its browser, but its Origin is not ours.
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && origin.as_bytes() != allowed.as_bytes()
+    {
+        return false;
+    }
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none`: typed or bookmarked by the user, never another site's doing.
         return matches!(site.as_bytes(), b"same-origin" | b"none");
@@ -70,6 +77,15 @@ mod tests {
         assert!(!comes_from(&headers(&[("origin", "https://evil.example")]), ours));
         assert!(!comes_from(&headers(&[("origin", "null")]), ours));
         assert!(comes_from(&headers(&[]), ours));
+        // Rebinding: the browser calls it same-origin, but the origin is another name.
+        assert!(!comes_from(
+            &headers(&[("sec-fetch-site", "same-origin"), ("origin", "http://rebind.example")]),
+            ours
+        ));
+        assert!(comes_from(
+            &headers(&[("sec-fetch-site", "same-origin"), ("origin", "https://latchkey.example")]),
+            ours
+        ));
         assert!(is_safe(&Method::GET) && !is_safe(&Method::POST) && !is_safe(&Method::DELETE));
     }
 }

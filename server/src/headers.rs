@@ -1,10 +1,10 @@
 //! Security headers on every response.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
 use axum::response::Response;
@@ -20,10 +20,24 @@ const DEFAULTS: [(axum::http::HeaderName, &str); 4] = [
     (REFERRER_POLICY, "no-referrer"),
 ];
 
-/// Middleware (`axum::middleware::from_fn`) adding each default the response lacks. Each
+/// How the site is served, as the base URL says.
+#[derive(Clone, Copy, Debug)]
+pub struct Transport {
+    pub https: bool,
+}
+
+/// Two years, the HSTS preload list's minimum: once a browser has seen the site over https
+/// it never tries plain http again, so no network can strip the TLS from a link's request.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// Middleware (`axum::middleware::from_fn_with_state`) adding each default the response lacks. Each
 /// request gets the nonce its page (if it renders one) uses; an HTML page whose render did
 /// not set its policy gets the page policy for that nonce, not the default.
-pub async fn set_defaults(mut request: Request, next: Next) -> Response {
+pub async fn set_defaults(
+    State(transport): State<Transport>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let dynamic = !request.uri().path().starts_with("/pkg/");
     let nonce = app::csp::new_nonce();
     request.extensions_mut().insert(nonce.clone());
@@ -41,6 +55,9 @@ pub async fn set_defaults(mut request: Request, next: Next) -> Response {
     }
     for (name, value) in DEFAULTS {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if transport.https {
+        headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     // Pages show who is signed in, hold tokens, or answer server functions: none may be
     // kept by the browser or a shared cache. Only the static bundle is cacheable.

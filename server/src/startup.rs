@@ -174,7 +174,13 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(sessions::idle_expiry(settings)));
     let allowed_origin = AllowedOrigin(config.base_url.as_str().into());
-    let client_ip_source = ClientIpSource(config.client_ip_header.clone());
+    let client_ip_source = ClientIpSource {
+        header: config.client_ip_header.clone(),
+        hops: config.trusted_proxy_hops,
+        local_site: config.base_url.is_loopback(),
+        warned: Default::default(),
+    };
+    let transport = headers::Transport { https: config.base_url.is_https() };
     // Layers run outside-in from the last one added: headers on every answer, then CSRF
     // before anything is loaded, then the client address, then the session.
     Router::new()
@@ -193,7 +199,7 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(client_ip_source, client_ip::insert_client_ip))
         .layer(axum::middleware::from_fn_with_state(allowed_origin, csrf::reject_cross_site))
-        .layer(axum::middleware::from_fn(headers::set_defaults))
+        .layer(axum::middleware::from_fn_with_state(transport, headers::set_defaults))
         .with_state(state)
 }
 

@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod pages;
 mod personal_links;
+mod proxies;
 mod reports;
 mod shares;
 mod sign_in;

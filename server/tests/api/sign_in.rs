@@ -243,16 +243,25 @@ async fn mail_waits_for_smtp_to_come_back() {
 async fn cross_site_posts_are_refused() {
     let (app, smtp) = app_with_smtp(&[]).await;
     let browser = app.browser();
-    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+    let refused: [&[(&str, &str)]; 3] = [
+        &[("origin", "https://evil.example")],
+        &[("sec-fetch-site", "cross-site")],
+        // DNS rebinding: the browser says same-origin, but the origin is another name
+        // (`localhost` is not the base URL's 127.0.0.1).
+        &[("sec-fetch-site", "same-origin"), ("origin", "http://localhost:3000")],
+    ];
+    for headers in refused {
         for path in ["/api/sign-in", "/api/sign-in/link", "/api/sign-out"] {
-            let response = browser
-                .post(app.url(path))
-                .header(name, value)
+            let mut request = browser.post(app.url(path));
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request
                 .form(&[("email", "victim@example.com"), ("token", "x")])
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} {name}");
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} {headers:?}");
         }
     }
     // Our own pages' posts pass.
@@ -423,6 +432,11 @@ async fn session_cookies_are_secure_behind_https() {
     let response = redeem(&app, &browser, message.token()).await;
     let cookies = set_cookies(&response).join("\n");
     assert!(cookies.contains("latchkey_session=") && cookies.contains("Secure"), "{cookies}");
+    // Over https, browsers are told never to come back over plain http.
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
     assert!(cookies.contains("Max-Age=3600"), "idle timeout: {cookies}");
 }
 
