@@ -167,11 +167,13 @@ async fn links_that_must_not_work(database: TestDatabase) {
     // Expired after a day.
     let late = now + Duration::from_secs(86_400 + 120);
     assert_eq!(confirm(&s, &token, late).await, Err(Refusal::Invalid(Rejection::Expired)));
-    // Signing out everywhere kills the confirmation, but not "this wasn't me".
+    // Signing out everywhere kills the confirmation (and the change: nothing left to undo).
     security::sign_out_everywhere(&s.db, alice.id).await.unwrap();
     assert_eq!(confirm(&s, &token, now).await, Err(Refusal::Invalid(Rejection::BadSignature)));
     assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
-    assert!(email_change::check_undo(&s.email_changes, &undo_token, now).await.unwrap().is_ok());
+    let undone = email_change::check_undo(&s.email_changes, &undo_token, now).await.unwrap();
+    assert_eq!(undone, Err(Refusal::Gone(Gone::Revoked)));
+    assert!(email_change_token(&s, alice.id, CONFIRM, now).await.is_none(), "not sent");
 }
 
 /// "This wasn't me" before the confirmation cancels and signs out everywhere.
@@ -211,6 +213,7 @@ async fn undo_after_confirming_reverts(database: TestDatabase) {
     assert!(confirm(&s, &token, now).await.is_ok());
     // The intruder moves it on again, from the new address.
     assert!(ask(&s, alice.id, "mallory2@example.com", now).await.is_ok());
+    let intruders_undo = email_change_token(&s, alice.id, NOTICE, now).await.unwrap();
     let again = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
     assert!(confirm(&s, &again, now).await.is_ok());
     assert_eq!(session::Entity::find().count(&s.db.read).await.unwrap(), 2);
@@ -224,6 +227,9 @@ async fn undo_after_confirming_reverts(database: TestDatabase) {
     let live = session::Entity::find().all(&s.db.read).await.unwrap();
     let epoch = format!("\"token_epoch\":{}", back.token_epoch);
     assert!(live.iter().all(|row| !row.data.contains(&epoch)), "no session survives the undo");
+    // The intruder's own "this wasn't me" (of the later change) cannot take it back.
+    assert_eq!(undo(&s, &intruders_undo, now).await, Err(Refusal::Gone(Gone::Revoked)));
+    assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
 
     // Old address taken meanwhile: it cannot come back, so the account is locked.
     let bob = account(&s, "bob@example.com").await;

@@ -36,10 +36,17 @@ fn is_safe(method: &Method) -> bool {
 fn comes_from(headers: &HeaderMap, allowed: &str) -> bool {
     // A page served under another name that resolves to us (DNS rebinding against a
     // localhost deployment) is "same-origin" to its browser, but its Origin is not ours.
+    // A form posted without JavaScript from a page with `Referrer-Policy: no-referrer`
+    // (ours) says `Origin: null`; then the Host it was sent to must be ours, which a
+    // rebinding page's is not.
     if let Some(origin) = headers.get(header::ORIGIN)
         && origin.as_bytes() != allowed.as_bytes()
     {
-        return false;
+        let host = headers.get(header::HOST).map(|h| h.as_bytes()).unwrap_or_default();
+        let ours = allowed.split_once("://").map_or("", |(_, authority)| authority);
+        if !(origin.as_bytes() == b"null" && host == ours.as_bytes()) {
+            return false;
+        }
     }
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none`: typed or bookmarked by the user, never another site's doing.
@@ -76,6 +83,23 @@ mod tests {
         assert!(comes_from(&headers(&[("origin", "https://latchkey.example")]), ours));
         assert!(!comes_from(&headers(&[("origin", "https://evil.example")]), ours));
         assert!(!comes_from(&headers(&[("origin", "null")]), ours));
+        // A form posted without JavaScript from our own page (no-referrer makes it null).
+        assert!(comes_from(
+            &headers(&[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "null"),
+                ("host", "latchkey.example")
+            ]),
+            ours
+        ));
+        assert!(!comes_from(
+            &headers(&[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "null"),
+                ("host", "rebind.example")
+            ]),
+            ours
+        ));
         assert!(comes_from(&headers(&[]), ours));
         // Rebinding: the browser calls it same-origin, but the origin is another name.
         assert!(!comes_from(

@@ -332,11 +332,17 @@ pub async fn undo(
     // A confirmed change is reverted whatever the address is now: a later change made from
     // the new address would otherwise keep the account out of its owner's hands.
     let outcome = if row.status == CONFIRMED {
+        // Free, or this account's own again (changed back since).
         let old_free = match EmailAddress::parse(&row.old_email) {
-            Ok(old) => accounts::find_by_email(&txn, &old).await?.is_none(),
+            Ok(old) => {
+                accounts::find_by_email(&txn, &old).await?.is_none_or(|holder| holder.id == user_id)
+            }
             Err(_) => false,
         };
-        let restored = if old_free {
+        let restored = if old_free && opened.account.email == row.old_email {
+            accounts::bump_epoch(&txn, user_id).await?;
+            true
+        } else if old_free {
             match set_email(&txn, &opened.account, &row.old_email).await {
                 Ok(restored) => restored,
                 Err(error) if is_unique_violation(&error) => false,
@@ -362,7 +368,14 @@ pub async fn undo(
     } else {
         UndoOutcome::Cancelled
     };
-    // Any other change still waiting goes too: its confirmation dies with the epoch anyway.
+    // Every later change goes too, confirmed or not: an intruder who moved the account on
+    // again must not undo this undo with the later change's own link.
+    change::Entity::update_many()
+        .col_expr(change::Column::Status, Expr::value(UNDONE))
+        .filter(change::Column::UserId.eq(user_id))
+        .filter(change::Column::Id.gt(row.id))
+        .exec(&txn)
+        .await?;
     change::Entity::update_many()
         .col_expr(change::Column::Status, Expr::value(SUPERSEDED))
         .filter(change::Column::UserId.eq(user_id))
@@ -447,8 +460,11 @@ pub async fn prepare_mail(
     };
     let created = from_unix(row.created_at);
     let left = |scope: &Scope| {
-        let max_age = scope.purpose().max_age().unwrap_or(Duration::MAX);
-        (created + max_age).duration_since(now).ok().filter(|left| !left.is_zero())
+        // No max-age (`none`): good for as long as anyone could wait.
+        let Some(end) = scope.purpose().max_age().and_then(|age| created.checked_add(age)) else {
+            return Some(Duration::from_secs(100 * 365 * 86_400));
+        };
+        end.duration_since(now).ok().filter(|left| !left.is_zero())
     };
     let subject = Subject::User(u64::try_from(account.id).unwrap_or_default());
     let resource = Some(u64::try_from(row.id).unwrap_or_default());

@@ -1,7 +1,13 @@
 //! Account security actions that cut across features: they change the account and every
 //! feature's credentials of it in one transaction, so nothing is left half revoked.
 
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait as _};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _,
+    TransactionTrait as _,
+};
+
+use crate::entities::email_change;
 
 use crate::services::{Db, accounts, personal_links, reports};
 
@@ -13,6 +19,13 @@ pub async fn sign_out_everywhere(db: &Db, user_id: i64) -> Result<(), DbErr> {
     let txn = db.write.begin().await?;
     accounts::bump_epoch(&txn, user_id).await?;
     revoke_links(&txn, user_id).await?;
+    // A confirmation still waiting in the outbox would be minted under the new epoch.
+    email_change::Entity::update_many()
+        .col_expr(email_change::Column::Status, Expr::value(email_change::SUPERSEDED))
+        .filter(email_change::Column::UserId.eq(user_id))
+        .filter(email_change::Column::Status.eq(email_change::PENDING))
+        .exec(&txn)
+        .await?;
     txn.commit().await
 }
 
