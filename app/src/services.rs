@@ -11,7 +11,7 @@ pub mod activity;
 pub mod activity_report;
 pub mod batcher;
 mod context;
-mod db;
+pub(crate) mod db;
 mod digest;
 pub mod email_change;
 pub mod jobs;

@@ -85,6 +85,12 @@ impl EmailAddress {
         let first = local.chars().next().unwrap_or('•');
         format!("{first}•••@{domain}")
     }
+
+    /// [`masked`](Self::masked) for an address as stored; one that no longer parses
+    /// (stored under older rules) is shown as it is.
+    pub fn mask_stored(stored: &str) -> String {
+        Self::parse(stored).map_or_else(|_| stored.to_owned(), |a| a.masked())
+    }
 }
 
 impl fmt::Display for EmailAddress {

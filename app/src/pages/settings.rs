@@ -113,23 +113,35 @@ pub async fn get_settings() -> Result<Access<Settings>, ServerFnError> {
     }))
 }
 
-/// Creates a personal link, after a recent confirmation by email (a standing credential).
-#[server(prefix = "/api", endpoint = "settings/personal-links/create")]
-pub async fn create_personal_link(name: String) -> Result<(), ServerFnError> {
-    use std::time::SystemTime;
-
-    use crate::request::{internal, redirect, services, session, signed_in_user};
-    use crate::services::{personal_links, sessions};
+/// The signed-in account, if its session signed in by email recently enough for a
+/// sensitive action ("sudo mode"). Otherwise `None`, with the browser redirected: to sign
+/// in, or back to Settings to confirm by email first.
+#[cfg(feature = "ssr")]
+async fn confirmed_user(
+    now: std::time::SystemTime,
+) -> Result<Option<crate::entities::user::Model>, ServerFnError> {
+    use crate::request::{internal, redirect, session, signed_in_user};
+    use crate::services::sessions;
 
     let Some(user) = signed_in_user().await? else {
         redirect("/signin?next=/settings");
-        return Ok(());
+        return Ok(None);
     };
-    let now = SystemTime::now();
     if !sessions::recently_confirmed(&session().await?, now).await.map_err(internal)? {
         redirect("/settings?confirm=1");
-        return Ok(());
+        return Ok(None);
     }
+    Ok(Some(user))
+}
+
+/// Creates a personal link, after a recent confirmation by email (a standing credential).
+#[server(prefix = "/api", endpoint = "settings/personal-links/create")]
+pub async fn create_personal_link(name: String) -> Result<(), ServerFnError> {
+    use crate::request::{internal, redirect, services};
+    use crate::services::personal_links;
+
+    let now = std::time::SystemTime::now();
+    let Some(user) = confirmed_user(now).await? else { return Ok(()) };
     let services = services()?;
     match personal_links::create(&services.personal_links, &user, &name, now)
         .await
@@ -179,20 +191,11 @@ pub async fn revoke_personal_link(id: i64, back: Option<String>) -> Result<(), S
 /// answers "check your new address" whether or not that address has an account.
 #[server(prefix = "/api", endpoint = "settings/email")]
 pub async fn change_email(email: String) -> Result<(), ServerFnError> {
-    use std::time::SystemTime;
+    use crate::request::{internal, redirect, services};
+    use crate::services::email_change;
 
-    use crate::request::{internal, redirect, services, session, signed_in_user};
-    use crate::services::{email_change, sessions};
-
-    let Some(user) = signed_in_user().await? else {
-        redirect("/signin?next=/settings");
-        return Ok(());
-    };
-    let now = SystemTime::now();
-    if !sessions::recently_confirmed(&session().await?, now).await.map_err(internal)? {
-        redirect("/settings?confirm=1");
-        return Ok(());
-    }
+    let now = std::time::SystemTime::now();
+    let Some(user) = confirmed_user(now).await? else { return Ok(()) };
     let services = services()?;
     let asked = email_change::request(&services.email_changes, &user, &email, now);
     let query = match asked.await.map_err(internal)? {

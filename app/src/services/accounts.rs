@@ -73,9 +73,7 @@ pub async fn create(
     };
     match row.insert(db).await {
         Ok(user) => Ok(user),
-        Err(err)
-            if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
-        {
+        Err(err) if crate::services::db::is_unique_violation(&err) => {
             match find_by_email(db, email).await {
                 Ok(Some(existing)) => Err(CreateError::AlreadyExists(existing)),
                 Ok(None) => Err(CreateError::Database(err)),

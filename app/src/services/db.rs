@@ -1,6 +1,6 @@
 //! The database handles services use.
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 
 /// Two handles onto one database. On SQLite, `write` is a pool of one connection: SQLite
 /// admits one writer at a time, and queueing writers in the pool is fair and fast, whereas
@@ -18,4 +18,10 @@ impl Db {
     pub fn single(db: DatabaseConnection) -> Self {
         Self { read: db.clone(), write: db }
     }
+}
+
+/// Whether `error` is a unique index refusing a second row: the way races between two
+/// inserts (or updates) of the same key are settled.
+pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }

@@ -36,7 +36,7 @@ use crate::entities::email_change::{
 use crate::entities::{outbox_message, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
 use crate::services::time::{from_unix, unix_secs};
-use crate::services::{Db, Scopes, SignInSettings, accounts, outbox, security, sessions};
+use crate::services::{Db, Scopes, SignInSettings, accounts, db, outbox, security, sessions};
 
 /// Change requests an account may make per 24 hours.
 pub const PER_DAY: u64 = 5;
@@ -181,7 +181,7 @@ pub async fn check(
         Err(refused) => return Ok(Err(refused.into())),
     };
     Ok(Ok(Pending {
-        masked_old: masked(&opened.row.row.old_email),
+        masked_old: EmailAddress::mask_stored(&opened.row.row.old_email),
         new_email: opened.row.row.new_email,
     }))
 }
@@ -240,7 +240,7 @@ pub async fn confirm(
     match moved {
         Ok(true) => {}
         Ok(false) => return Ok(Err(Refusal::Invalid(Rejection::BadSignature))),
-        Err(error) if is_unique_violation(&error) => return Ok(Err(Refusal::Taken)),
+        Err(error) if db::is_unique_violation(&error) => return Ok(Err(Refusal::Taken)),
         Err(error) => return Err(error),
     }
     // `set_email` bumped the epoch; the link rows go too, so none is minted afresh.
@@ -280,7 +280,7 @@ pub async fn check_undo(
     };
     let row = opened.row.row;
     Ok(Ok(Undoable {
-        masked_new: masked(&row.new_email),
+        masked_new: EmailAddress::mask_stored(&row.new_email),
         confirmed: row.status == CONFIRMED,
         old_email: row.old_email,
     }))
@@ -345,7 +345,7 @@ pub async fn undo(
         } else if old_free {
             match set_email(&txn, &opened.account, &row.old_email).await {
                 Ok(restored) => restored,
-                Err(error) if is_unique_violation(&error) => false,
+                Err(error) if db::is_unique_violation(&error) => false,
                 Err(error) => return Err(error),
             }
         } else {
@@ -406,14 +406,6 @@ async fn set_email(
         .exec(db)
         .await?;
     Ok(updated.rows_affected == 1)
-}
-
-fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-}
-
-fn masked(email: &str) -> String {
-    EmailAddress::parse(email).map_or_else(|_| email.to_owned(), |a| a.masked())
 }
 
 /// Deletes change rows past their links' life (and a day more, for the daily limit). With
@@ -481,7 +473,7 @@ pub async fn prepare_mail(
             let token = scope.mint(subject, resource, &accounts::revocation(&account), created);
             Some(ChangeMail::Confirm {
                 to: row.new_email,
-                masked_old: masked(&row.old_email),
+                masked_old: EmailAddress::mask_stored(&row.old_email),
                 link: format!("{base}/email/confirm?token={token}"),
                 valid_for,
             })

@@ -185,8 +185,7 @@ pub async fn check(
 ) -> Result<Result<Preview, Rejection>, DbErr> {
     Ok(open(links, token, now).await?.map(|opened| Preview {
         user_id: opened.account.id,
-        masked_email: EmailAddress::parse(&opened.account.email)
-            .map_or_else(|_| opened.account.email.clone(), |a| a.masked()),
+        masked_email: EmailAddress::mask_stored(&opened.account.email),
         name: opened.row.0.name,
     }))
 }

@@ -253,10 +253,7 @@ pub async fn check_link(
     now: SystemTime,
 ) -> Result<Result<String, Rejection>, DbErr> {
     let checked = sign_in.links.submit(Presented { token: token.to_owned(), now }).await?;
-    Ok(checked.map(|valid| {
-        EmailAddress::parse(&valid.request.email)
-            .map_or_else(|_| valid.request.email.clone(), |a| a.masked())
-    }))
+    Ok(checked.map(|valid| EmailAddress::mask_stored(&valid.request.email)))
 }
 
 /// Spends a link and signs its holder in: the token's nonce, the request, the account
