@@ -1,5 +1,6 @@
 //! SeaORM entities: one module per table (server only).
 
+pub mod code_failure;
 pub mod email_change;
 pub mod job;
 pub mod outbox_message;

@@ -6,6 +6,8 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment, path};
 
+#[cfg(feature = "ssr")]
+pub mod asking_browser;
 mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;

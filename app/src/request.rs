@@ -101,9 +101,12 @@ pub fn origin() -> (IpAddr, String) {
 
 /// The value of cookie `name` on the request, if any.
 pub fn cookie(name: &str) -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
+    cookie_in(&use_context::<http::request::Parts>()?.headers, name)
+}
+
+/// The value of cookie `name` in `headers`, if any.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

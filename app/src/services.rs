@@ -31,4 +31,4 @@ pub mod time;
 pub use context::Services;
 pub use db::Db;
 pub use scopes::{Purposes, Scopes};
-pub use settings::{ShareSettings, SignInSettings};
+pub use settings::{CodeBudgets, OtherBrowser, ShareSettings, SignInSettings};

@@ -410,7 +410,10 @@ async fn a_guest_who_signs_in_becomes_an_account(database: TestDatabase) {
 
     let link = sign_in::issue_link(&s.sign_in, &email("bob@example.com"), None, now).await.unwrap();
     let token_in = link.rsplit_once("token=").unwrap().1;
-    let signed_in = sign_in::redeem_link(&s.sign_in, token_in, None, now).await.unwrap().unwrap();
+    let signed_in = sign_in::redeem_link(&s.sign_in, token_in, sign_in::Proof::CONTINUE, None, now)
+        .await
+        .unwrap()
+        .unwrap();
     let bob = user::Entity::find_by_id(signed_in.user_id).one(&s.db.read).await.unwrap().unwrap();
     assert_eq!(bob.email, "bob@example.com");
     assert_eq!(bob.status, user::ACTIVE);

@@ -15,6 +15,8 @@ mod m20261202_000009_create_security_events;
 mod m20261202_000010_sessions_by_account;
 mod m20261202_000011_create_email_changes;
 mod m20261202_000012_create_jobs;
+mod m20261202_000013_bind_sign_in_requests;
+mod m20261202_000014_create_code_failures;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_sessions_by_account::Migration),
             Box::new(m20261202_000011_create_email_changes::Migration),
             Box::new(m20261202_000012_create_jobs::Migration),
+            Box::new(m20261202_000013_bind_sign_in_requests::Migration),
+            Box::new(m20261202_000014_create_code_failures::Migration),
         ]
     }
 }

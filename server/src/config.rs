@@ -106,6 +106,43 @@ pub struct RawConfig {
     #[arg(long, env = "LATCHKEY_SIGN_IN_RATE_WINDOW", default_value = "15m")]
     pub sign_in_rate_window: String,
 
+    /// What a sign-in link asks for when opened in a browser other than the one that asked
+    /// (the requesting browser always signs in at once): `code` (the 6-digit code from the
+    /// same email, which no clicking mail scanner types), `confirm` (a "Continue" button:
+    /// only for sites whose users' mail is not scanned) or `refuse`.
+    #[arg(long, env = "LATCHKEY_SIGN_IN_OTHER_BROWSER", default_value = "code")]
+    pub sign_in_other_browser: String,
+
+    /// Wrong sign-in codes (typed without their link) allowed per address per 24 hours,
+    /// over all its requests. Links keep working once it is spent.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_PER_ADDRESS", default_value = "20")]
+    pub code_failures_per_address: String,
+
+    /// Wrong codes allowed per IPv4 address per hour.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_PER_IPV4", default_value = "30")]
+    pub code_failures_per_ipv4: String,
+
+    /// Wrong codes allowed per IPv4 /24 per hour.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_PER_IPV4_24", default_value = "60")]
+    pub code_failures_per_ipv4_24: String,
+
+    /// Wrong codes allowed per IPv6 /64 per hour.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_PER_IPV6_64", default_value = "30")]
+    pub code_failures_per_ipv6_64: String,
+
+    /// Wrong codes allowed per IPv6 /56 per hour.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_PER_IPV6_56", default_value = "60")]
+    pub code_failures_per_ipv6_56: String,
+
+    /// Wrong codes allowed per IPv6 /48 per hour.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_PER_IPV6_48", default_value = "120")]
+    pub code_failures_per_ipv6_48: String,
+
+    /// Wrong codes allowed site-wide per minute; above it, codes typed without a link pause
+    /// for everyone (links keep working) and a warning is logged.
+    #[arg(long, env = "LATCHKEY_CODE_FAILURES_SITE_PER_MINUTE", default_value = "10")]
+    pub code_failures_site_per_minute: String,
+
     /// Shares an owner may create per 24 hours (emailed or copied links alike), so that
     /// share emails cannot be used to send spam.
     #[arg(long, env = "LATCHKEY_SHARES_PER_DAY", default_value = "50")]
@@ -321,6 +358,8 @@ pub struct SignInConfig {
     pub rate_window: Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    pub other_browser: app::services::OtherBrowser,
+    pub code_budgets: app::services::CodeBudgets,
     /// Argon2id for the emailed codes, its parameters checked at start-up.
     pub codes: app::services::sign_in::CodeHasher,
 }
@@ -399,6 +438,17 @@ impl TryFrom<RawConfig> for Config {
                 "LATCHKEY_SESSION_ABSOLUTE_TIMEOUT (--session-absolute-timeout)",
                 &raw.session_absolute_timeout,
             )?,
+            other_browser: app::services::OtherBrowser::parse(raw.sign_in_other_browser.trim())
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "LATCHKEY_SIGN_IN_OTHER_BROWSER (--sign-in-other-browser)",
+                        format!(
+                            "expected code, confirm or refuse, got {:?}",
+                            raw.sign_in_other_browser
+                        ),
+                    )
+                })?,
+            code_budgets: code_budgets(&raw)?,
             // Built here so a bad combination stops start-up, not the first email.
             codes: app::services::sign_in::CodeHasher::new(
                 positive(
@@ -504,6 +554,43 @@ impl TryFrom<RawConfig> for Config {
     }
 }
 
+fn code_budgets(raw: &RawConfig) -> Result<app::services::CodeBudgets, ConfigError> {
+    let defaults = app::services::CodeBudgets::default();
+    Ok(app::services::CodeBudgets {
+        per_address: positive(
+            "LATCHKEY_CODE_FAILURES_PER_ADDRESS (--code-failures-per-address)",
+            &raw.code_failures_per_address,
+        )?,
+        per_ipv4: positive(
+            "LATCHKEY_CODE_FAILURES_PER_IPV4 (--code-failures-per-ipv4)",
+            &raw.code_failures_per_ipv4,
+        )?,
+        per_ipv4_24: positive(
+            "LATCHKEY_CODE_FAILURES_PER_IPV4_24 (--code-failures-per-ipv4-24)",
+            &raw.code_failures_per_ipv4_24,
+        )?,
+        per_ipv6_64: positive(
+            "LATCHKEY_CODE_FAILURES_PER_IPV6_64 (--code-failures-per-ipv6-64)",
+            &raw.code_failures_per_ipv6_64,
+        )?,
+        per_ipv6_56: positive(
+            "LATCHKEY_CODE_FAILURES_PER_IPV6_56 (--code-failures-per-ipv6-56)",
+            &raw.code_failures_per_ipv6_56,
+        )?,
+        per_ipv6_48: positive(
+            "LATCHKEY_CODE_FAILURES_PER_IPV6_48 (--code-failures-per-ipv6-48)",
+            &raw.code_failures_per_ipv6_48,
+        )?,
+        site_per_minute: positive(
+            "LATCHKEY_CODE_FAILURES_SITE_PER_MINUTE (--code-failures-site-per-minute)",
+            &raw.code_failures_site_per_minute,
+        )?,
+        // The windows are part of what the README's arithmetic means: not settings.
+        address_window: defaults.address_window,
+        network_window: defaults.network_window,
+    })
+}
+
 fn positive(setting: &'static str, text: &str) -> Result<u32, ConfigError> {
     text.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
         ConfigError::new(setting, format!("expected a whole number above 0, got {text:?}"))
@@ -529,6 +616,19 @@ fn parse_max_age(text: &str) -> Result<Option<Duration>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The README's arithmetic is done with `CodeBudgets::default()`: the flags' defaults
+    /// must be those.
+    #[test]
+    fn code_budget_defaults_are_the_documented_ones() {
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            raw: RawConfig,
+        }
+        let flags = <Flags as clap::Parser>::try_parse_from(["latchkey"]).unwrap();
+        assert_eq!(code_budgets(&flags.raw).unwrap(), app::services::CodeBudgets::default());
+    }
 
     #[test]
     fn database_urls() {

@@ -83,6 +83,8 @@ pub async fn services(config: &Config) -> Result<Services, StartupError> {
         rate_window: config.sign_in.rate_window,
         session_idle: config.sign_in.session_idle,
         session_absolute: config.sign_in.session_absolute,
+        other_browser: config.sign_in.other_browser,
+        code_budgets: config.sign_in.code_budgets.clone(),
     };
     let scopes = Scopes::new(&key_ring, &config.purposes);
     Ok(Services::new(db, scopes, sign_in, config.sharing.clone(), config.sign_in.codes.clone()))
@@ -167,7 +169,7 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
     // The same cookie as `sessions::cookie`, which signing in sends: keep them alike.
     let settings = &services.settings;
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name(sessions::COOKIE)
+        .with_name(sessions::cookie_name(settings))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies)

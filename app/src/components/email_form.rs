@@ -9,7 +9,9 @@ pub async fn request_sign_in(email: String, next: Option<String>) -> Result<(), 
 
     let services = services()?;
     let (client_ip, user_agent) = origin();
-    let origin = Origin { client_ip, user_agent: &user_agent };
+    // Bound to this browser, whatever becomes of the request: its answer shows nothing.
+    let browser = crate::asking_browser::keep(&services);
+    let origin = Origin { client_ip, user_agent: &user_agent, browser: Some(&browser) };
     let requested = sign_in::request(
         &services.sign_in,
         &email,

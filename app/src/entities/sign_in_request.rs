@@ -19,9 +19,18 @@ pub struct Model {
     pub code_hash: Option<String>,
     pub code_attempts: i32,
     pub consumed_at: Option<i64>,
+    pub browser_hash: Option<String>,
+    pub binding: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Asked in a browser (bound to it when `browser_hash` is set).
+pub const BROWSER: &str = "browser";
+/// Asked from a dead link's page: bound to no browser, its link always asks for the code.
+pub const RESEND: &str = "resend";
+/// Made by `latchkey link login`: no code, so its page asks to confirm.
+pub const OFFLINE: &str = "offline";

@@ -13,7 +13,9 @@ pub async fn verify_sign_in_code(
     use std::time::SystemTime;
 
     use crate::domain::SignInCode;
-    use crate::request::{current_session_id, internal, redirect, send_session_cookie, services};
+    use crate::request::{
+        current_session_id, internal, origin, redirect, send_session_cookie, services,
+    };
     use crate::services::sign_in::{self, CodeOutcome};
 
     let back = |error: &str, left: Option<i32>| {
@@ -31,7 +33,15 @@ pub async fn verify_sign_in_code(
     let services = services()?;
     let now = SystemTime::now();
     let current = current_session_id().await?;
-    let checked = sign_in::verify_code(&services.sign_in, &request, &code, current.as_deref(), now);
+    let (client_ip, _) = origin();
+    let checked = sign_in::verify_code(
+        &services.sign_in,
+        &request,
+        &code,
+        client_ip,
+        current.as_deref(),
+        now,
+    );
     match checked.await.map_err(internal)? {
         CodeOutcome::SignedIn(signed_in) => {
             send_session_cookie(&signed_in, &services);
@@ -42,6 +52,8 @@ pub async fn verify_sign_in_code(
         }
         CodeOutcome::Wrong { attempts_left } => redirect(&back("wrong", Some(attempts_left))),
         CodeOutcome::Dead => redirect(&back("dead", None)),
+        // Which budget, only the log says: the page must not help aim the next guesses.
+        CodeOutcome::Paused(_) => redirect(&back("paused", None)),
     }
     Ok(())
 }
@@ -53,7 +65,8 @@ pub fn CheckEmailPage() -> impl IntoView {
     let get = move |key: &str| query.read().get(key).unwrap_or_default();
     let action = ServerAction::<VerifySignInCode>::new();
     let pending = action.pending();
-    let error = move || match get("error").as_str() {
+    let error = move || {
+        match get("error").as_str() {
         "format" => Some("Enter the 6 digits from the email.".to_owned()),
         "wrong" => Some(match get("left").parse::<i32>().unwrap_or(0) {
             1 => "That code is not right. You have 1 more try.".to_owned(),
@@ -63,7 +76,12 @@ pub fn CheckEmailPage() -> impl IntoView {
             "This code no longer works: it expired, was used, or had too many wrong tries."
                 .to_owned(),
         ),
+        "paused" => Some(
+            "Codes typed here are paused for now, after too many wrong tries. The link in the email still works: open it on any device."
+                .to_owned(),
+        ),
         _ => None,
+    }
     };
     let has_error = move || error().is_some();
 

@@ -25,10 +25,11 @@ pub async fn check_personal_link() -> Result<PersonalLinkPreview, ServerFnError>
     use crate::request::{cookie, internal, services};
     use crate::services::personal_links;
 
-    let Some(token) = cookie(PERSONAL.name).filter(|t| !t.is_empty()) else {
+    let services = services()?;
+    let name = PERSONAL.name(services.settings.secure_cookies);
+    let Some(token) = cookie(name).filter(|t| !t.is_empty()) else {
         return Ok(PersonalLinkPreview::Invalid);
     };
-    let services = services()?;
     let now = std::time::SystemTime::now();
     let checked =
         personal_links::check(&services.personal_links, &token, now).await.map_err(internal)?;

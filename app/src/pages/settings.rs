@@ -229,7 +229,8 @@ pub async fn confirm_by_email() -> Result<(), ServerFnError> {
     };
     let services = services()?;
     let (client_ip, user_agent) = origin();
-    let origin = Origin { client_ip, user_agent: &user_agent };
+    let browser = crate::asking_browser::keep(&services);
+    let origin = Origin { client_ip, user_agent: &user_agent, browser: Some(&browser) };
     let now = std::time::SystemTime::now();
     let requested =
         sign_in::request(&services.sign_in, &user.email, Some("/settings"), &origin, now)

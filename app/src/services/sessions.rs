@@ -21,8 +21,11 @@ use crate::entities::{personal_link, session, user};
 use crate::services::time::{from_unix, secs, unix_secs};
 use crate::services::{Db, SignInSettings};
 
-/// The session cookie's name.
-pub const COOKIE: &str = "latchkey_session";
+/// The session cookie's name: `__Host-` when served over https, so the browser refuses it
+/// from any subdomain or path, and without `Secure`.
+pub fn cookie_name(settings: &SignInSettings) -> &'static str {
+    if settings.secure_cookies { "__Host-latchkey_session" } else { "latchkey_session" }
+}
 /// Idle expiry is extended at most this often, so a busy page does not write on every hit.
 const TOUCH_EVERY_SECS: i64 = 60;
 /// How long after signing in by email sensitive actions are allowed without confirming
@@ -75,7 +78,7 @@ impl From<DbErr> for SessionError {
 /// `Set-Cookie` for a session just started: the cookie tower-sessions itself would send
 /// (see the session layer in the server's start-up, configured from the same settings).
 pub fn cookie(session_id: &str, settings: &SignInSettings) -> Option<HeaderValue> {
-    let cookie = Cookie::build((COOKIE, session_id.to_owned()))
+    let cookie = Cookie::build((cookie_name(settings), session_id.to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(settings.secure_cookies)
@@ -261,4 +264,39 @@ fn handle_of(id: &str) -> String {
     let mut digest = crate::services::digest::sha256_hex(id);
     digest.truncate(16);
     digest
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn settings(secure_cookies: bool) -> SignInSettings {
+        SignInSettings {
+            base_url: "https://latchkey.test".into(),
+            secure_cookies,
+            per_email: 5,
+            per_ip: 60,
+            rate_window: Duration::from_secs(900),
+            session_idle: Duration::from_secs(3600),
+            session_absolute: Duration::from_secs(86400),
+            other_browser: crate::services::OtherBrowser::Code,
+            code_budgets: crate::services::CodeBudgets::default(),
+        }
+    }
+
+    /// Over https the session cookie is `__Host-` prefixed, `Secure`, for `/`, with no
+    /// `Domain` (the browser tests run on plain http, so this is checked here).
+    #[test]
+    fn over_https_the_session_cookie_is_host_prefixed() {
+        let https = cookie("id", &settings(true)).unwrap();
+        let https = https.to_str().unwrap();
+        assert!(https.starts_with("__Host-latchkey_session=id"), "{https}");
+        assert!(https.contains("Secure") && https.contains("Path=/"), "{https}");
+        assert!(!https.contains("Domain"), "{https}");
+        let http = cookie("id", &settings(false)).unwrap();
+        let http = http.to_str().unwrap();
+        assert!(http.starts_with("latchkey_session=id") && !http.contains("Secure"), "{http}");
+    }
 }

@@ -2,12 +2,17 @@
 //!
 //! A request is a row in `sign_in_requests`. Its email carries a link (a single-use `login`
 //! token whose resource is the request) and a 6-digit code; whichever is used first
-//! consumes the request, which kills the other. Every failure path is silent towards the
-//! person asking (one generic answer) and explicit in the log at debug level.
+//! consumes the request, which kills the other. The requesting browser keeps a cookie
+//! whose digest is in the row: opened there, the link signs in at once; opened anywhere
+//! else it asks for more (see `proof`). Codes typed without the link draw on failure
+//! budgets (see `budgets`). Every failure path is silent towards the person asking (one
+//! generic answer) and explicit in the log at debug level.
 
+mod budgets;
 mod codes;
 mod finish;
 mod link_check;
+mod proof;
 mod redeem;
 mod requests;
 mod signed_in;
@@ -22,14 +27,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _,
-    QuerySelect as _, TransactionTrait as _,
+    TransactionTrait as _,
 };
 use tokens::{Rejection, Subject};
 use tokio::sync::Notify;
 
+use self::budgets::Budgets;
+pub use self::budgets::Spent;
 pub use self::codes::CodeHasher;
 use self::finish::{Finishing, finish_many};
 use self::link_check::{LinkChecker, Presented};
+pub use self::proof::{Ask, Proof};
 use self::redeem::Spend;
 pub use self::requests::Outcome;
 use self::requests::{Pending, SignInRules};
@@ -54,6 +62,7 @@ pub struct SignIn {
     writer: Writer,
     /// Checks sign-in links, several per query.
     links: LinkChecker,
+    budgets: Budgets,
 }
 
 impl SignIn {
@@ -71,15 +80,14 @@ impl SignIn {
         let rules = SignInRules { settings: settings.clone(), login_max_age };
         let writer = writer::start(db.write.clone(), rules, mail_queued, placement);
         let links = link_check::start(db.read.clone(), scopes.clone(), placement);
-        Self { db, scopes, settings, codes, writer, links }
+        let budgets = Budgets::new(settings.code_budgets.clone());
+        Self { db, scopes, settings, codes, writer, links, budgets }
     }
 }
 
-/// Wrong codes allowed per request; the next try finds the request dead.
+/// Wrong codes allowed per request, with or without its link; the next try finds the
+/// request dead. Codes typed without the link also draw on the failure budgets.
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
-/// Code tries allowed per address per rate window, over all its requests: otherwise each
-/// new request (up to the per-address mail limit) would bring five more guesses.
-pub const MAX_CODE_ATTEMPTS_PER_ADDRESS: i64 = 10;
 const MAX_USER_AGENT_LEN: usize = 256;
 
 /// Where a request came from, for rate limits and for the email ("Chrome on Linux, from
@@ -88,6 +96,15 @@ const MAX_USER_AGENT_LEN: usize = 256;
 pub struct Origin<'a> {
     pub client_ip: IpAddr,
     pub user_agent: &'a str,
+    /// The secret of the browser's request cookie (see [`new_browser_secret`]), which binds
+    /// the request to that browser. None for a client that keeps no cookies.
+    pub browser: Option<&'a str>,
+}
+
+/// A new secret for a browser's request cookie: 128 random bits. Keep one per browser and
+/// pass it with each of its requests, so that every one of them stays bound to it.
+pub fn new_browser_secret() -> String {
+    new_handle().0
 }
 
 /// The answer to a request: the handle the requesting browser keeps to type the code.
@@ -117,9 +134,16 @@ pub async fn request(
         client_ip: ip.clone(),
         user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
         next: next.and_then(NextPath::parse),
+        browser_hash: origin.browser.map(hash_handle),
+        binding: sign_in_request::BROWSER,
         now,
     };
     let written = sign_in.writer.sign_in_request(pending).await?;
+    log_written(&written, &ip);
+    Ok(Requested { handle, outcome: written.outcome })
+}
+
+fn log_written(written: &requests::Written, ip: &str) {
     match (written.outcome, written.id) {
         (Outcome::OverIpLimit, _) => {
             // Nothing was written: a flood from one address must not grow the table.
@@ -133,7 +157,6 @@ pub async fn request(
         }
         (Outcome::Queued, _) => {}
     }
-    Ok(Requested { handle, outcome: written.outcome })
 }
 
 /// The sign-in email of one request, ready to render.
@@ -236,6 +259,8 @@ pub async fn issue_link(
         client_ip: "command line".to_owned(),
         user_agent: "latchkey link login".to_owned(),
         next: next.cloned(),
+        browser_hash: None,
+        binding: sign_in_request::OFFLINE,
         now,
     }
     .row(false, login_max_age(&sign_in.scopes))
@@ -245,33 +270,131 @@ pub async fn issue_link(
     Ok(sign_in.settings.link_url(&token))
 }
 
-/// Whether a link would sign in, without spending it: for the "Continue as …" page that
-/// GET shows. Returns the masked address, or why not.
+/// A genuine, live link as its page may describe it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LinkPreview {
+    /// The address it signs in, masked.
+    pub masked_email: String,
+    /// What this browser must give before it does.
+    pub ask: Ask,
+}
+
+/// A link that does not sign in, and whether its page may offer a new one.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DeadLink {
+    pub rejection: Rejection,
+    /// Genuine (its tag verifies), spent or expired, and its account still in good
+    /// standing: the page may offer to email a new link (see [`resend_link`]).
+    pub resendable: bool,
+}
+
+/// Whether a link would sign in in the browser holding `browser`'s cookie, without
+/// spending it: for the page of a link opened elsewhere.
 pub async fn check_link(
     sign_in: &SignIn,
     token: &str,
+    browser: Option<&str>,
     now: SystemTime,
-) -> Result<Result<String, Rejection>, DbErr> {
-    let checked = sign_in.links.submit(Presented { token: token.to_owned(), now }).await?;
-    Ok(checked.map(|valid| EmailAddress::mask_stored(&valid.request.email)))
+) -> Result<Result<LinkPreview, DeadLink>, DbErr> {
+    match sign_in.links.submit(Presented { token: token.to_owned(), now }).await? {
+        Ok(valid) => Ok(Ok(LinkPreview {
+            masked_email: EmailAddress::mask_stored(&valid.request.email),
+            ask: proof::ask(&valid.request, browser, sign_in.settings.other_browser),
+        })),
+        Err(rejection) => {
+            let resendable = dead_link_request(sign_in, token, now).await?.is_some();
+            Ok(Err(DeadLink { rejection, resendable }))
+        }
+    }
 }
 
-/// Spends a link and signs its holder in: the token's nonce, the request, the account
-/// (created now when the address had none) and the new session (replacing the browser's
-/// current one, `replaces`) change in one transaction, shared with what else is being
-/// written at that moment (see `writer`).
+/// Why a link did not sign in.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Not a live link (which case, only the log says).
+    Dead(Rejection),
+    /// Genuine and live, but this browser must give this first.
+    Asks(Ask),
+    /// Genuine and live, but the code typed with it is wrong; this many tries remain.
+    WrongCode { attempts_left: i32 },
+}
+
+/// Spends a link and signs its holder in, if `proof` gives what the link asks of this
+/// browser (see `proof`): the token's nonce, the request, the account (created now when the
+/// address had none) and the new session (replacing the browser's current one, `replaces`)
+/// change in one transaction, shared with what else is being written at that moment (see
+/// `writer`). A code typed with the link counts against its request's tries, and against no
+/// failure budget: without the link, it could not be guessed.
 pub async fn redeem_link(
     sign_in: &SignIn,
     token: &str,
+    proof: Proof<'_>,
     replaces: Option<&str>,
     now: SystemTime,
-) -> Result<Result<SignedIn, Rejection>, DbErr> {
+) -> Result<Result<SignedIn, LinkRefusal>, DbErr> {
     let link = match sign_in.links.submit(Presented { token: token.to_owned(), now }).await? {
         Ok(link) => link,
-        Err(rejection) => return Ok(Err(rejection)),
+        Err(rejection) => return Ok(Err(LinkRefusal::Dead(rejection))),
     };
+    let ask = proof::ask(&link.request, proof.browser, sign_in.settings.other_browser);
+    if !ask.met_by(&proof) {
+        return Ok(Err(LinkRefusal::Asks(ask)));
+    }
+    if let (Ask::Code, Some(code)) = (ask, proof.code) {
+        match try_code(sign_in, &link.request, code, now).await? {
+            Attempt::Right => {}
+            Attempt::Wrong { attempts_left } => {
+                return Ok(Err(LinkRefusal::WrongCode { attempts_left }));
+            }
+            Attempt::Dead => return Ok(Err(LinkRefusal::Dead(Rejection::AlreadyUsed))),
+        }
+    }
     let replaces = replaces.map(str::to_owned);
-    sign_in.writer.spend_link(Spend { link, replaces, now }).await
+    let spent = sign_in.writer.spend_link(Spend { link, replaces, now }).await?;
+    Ok(spent.map_err(LinkRefusal::Dead))
+}
+
+/// Emails a new link for a dead one (see [`DeadLink::resendable`]), to the old request's
+/// address, within the usual rate limits (from `origin`). The new request is bound to no
+/// browser, since the one asking now need not be the one that asked then: its link asks
+/// for the code wherever it is opened, so nobody can use this to sign someone else into
+/// their own account. Returns whether `token` qualified (the answer shown is the same).
+pub async fn resend_link(
+    sign_in: &SignIn,
+    token: &str,
+    origin: &Origin<'_>,
+    now: SystemTime,
+) -> Result<bool, DbErr> {
+    let Some(old) = dead_link_request(sign_in, token, now).await? else {
+        tracing::debug!("new link asked for a link that does not qualify");
+        return Ok(false);
+    };
+    let ip = rate_limit_key(origin.client_ip);
+    let pending = Pending {
+        handle_hash: new_handle().1,
+        email: old.email,
+        valid_address: true,
+        client_ip: ip.clone(),
+        user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
+        next: old.next_path.as_deref().and_then(NextPath::parse),
+        browser_hash: None,
+        binding: sign_in_request::RESEND,
+        now,
+    };
+    let written = sign_in.writer.sign_in_request(pending).await?;
+    tracing::info!(old_request = old.id, new_request = ?written.id, "new sign-in link asked from a dead one");
+    log_written(&written, &ip);
+    Ok(true)
+}
+
+/// The request of a genuine link that was spent or expired, whose account (if any) may
+/// still sign in: what a new link may be sent for.
+async fn dead_link_request(
+    sign_in: &SignIn,
+    token: &str,
+    now: SystemTime,
+) -> Result<Option<sign_in_request::Model>, DbErr> {
+    link_check::dead_link_request(&sign_in.db.read, &sign_in.scopes.login, token, now).await
 }
 
 /// The answer to a typed code.
@@ -284,79 +407,47 @@ pub enum CodeOutcome {
     },
     /// No such request, or it expired, was used, or ran out of tries.
     Dead,
+    /// A failure budget is spent: codes typed without their link do not work here for now
+    /// (the link still does).
+    Paused(Spent),
 }
 
-/// Checks a code typed in the browser holding `handle`. Each try is counted before the
-/// (slow) comparison, so parallel guesses cannot exceed the allowance.
+/// Checks a code typed, without its link, in the browser holding `handle`, from
+/// `client_ip`. The try is counted against the request and every failure budget before the
+/// (slow) comparison, so parallel guesses cannot exceed either.
 pub async fn verify_code(
     sign_in: &SignIn,
     handle: &str,
     code: &SignInCode,
+    client_ip: IpAddr,
     replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<CodeOutcome, DbErr> {
-    let handle_hash = hash_handle(handle);
-    let now_secs = unix_secs(now);
-    let live = || {
-        sign_in_request::Column::ConsumedAt
-            .is_null()
-            .and(sign_in_request::Column::ExpiresAt.gt(now_secs))
-            .and(sign_in_request::Column::CodeHash.is_not_null())
-            .and(sign_in_request::Column::CodeAttempts.lt(MAX_CODE_ATTEMPTS))
-    };
-    let counted = sign_in_request::Entity::update_many()
-        .col_expr(
-            sign_in_request::Column::CodeAttempts,
-            Expr::col(sign_in_request::Column::CodeAttempts).add(1),
-        )
-        .filter(sign_in_request::Column::HandleHash.eq(&handle_hash))
-        .filter(live())
-        .exec(&sign_in.db.write)
-        .await?;
-    if counted.rows_affected != 1 {
-        tracing::debug!("sign-in code for a dead or unknown request");
-        return Ok(CodeOutcome::Dead);
-    }
     let Some(request) = sign_in_request::Entity::find()
-        .filter(sign_in_request::Column::HandleHash.eq(&handle_hash))
+        .filter(sign_in_request::Column::HandleHash.eq(hash_handle(handle)))
+        .filter(live(now))
         .one(&sign_in.db.write)
         .await?
     else {
+        tracing::debug!("sign-in code for a dead or unknown request");
         return Ok(CodeOutcome::Dead);
     };
-    let since = now_secs - secs(sign_in.settings.rate_window);
-    let tries_for_address = sign_in_request::Entity::find()
-        .select_only()
-        .column_as(Expr::col(sign_in_request::Column::CodeAttempts).sum(), "tries")
-        .filter(sign_in_request::Column::Email.eq(&request.email))
-        .filter(sign_in_request::Column::CreatedAt.gt(since))
-        .into_tuple::<Option<i64>>()
-        .one(&sign_in.db.write)
-        .await?
-        .flatten()
-        .unwrap_or_default();
-    if tries_for_address > MAX_CODE_ATTEMPTS_PER_ADDRESS {
-        tracing::info!(
-            request = request.id,
-            "too many sign-in code tries for this address; refused"
-        );
-        return Ok(CodeOutcome::Dead);
-    }
-    let phc = request.code_hash.clone().unwrap_or_default();
-    let _turn = sign_in.codes.turn().await;
-    let hasher = sign_in.codes.clone();
-    let typed = code.clone();
-    let matches = tokio::task::spawn_blocking(move || hasher.verify(&typed, &phc))
-        .await
-        .map_err(|e| DbErr::Custom(format!("code verification panicked: {e}")))?;
-    if !matches {
-        let attempts_left = MAX_CODE_ATTEMPTS - request.code_attempts;
-        tracing::debug!(request = request.id, attempts_left, "wrong sign-in code");
-        return Ok(if attempts_left > 0 {
-            CodeOutcome::Wrong { attempts_left }
-        } else {
-            CodeOutcome::Dead
-        });
+    let drawn =
+        match sign_in.budgets.draw(&sign_in.db.write, &request.email, client_ip, now).await? {
+            Ok(drawn) => drawn,
+            Err(spent) => {
+                tracing::info!(
+                    request = request.id,
+                    ?spent,
+                    "sign-in code refused: failure budget spent"
+                );
+                return Ok(CodeOutcome::Paused(spent));
+            }
+        };
+    match try_code(sign_in, &request, code, now).await? {
+        Attempt::Right => budgets::refund(&sign_in.db.write, drawn).await?,
+        Attempt::Wrong { attempts_left } => return Ok(CodeOutcome::Wrong { attempts_left }),
+        Attempt::Dead => return Ok(CodeOutcome::Dead),
     }
     let txn = sign_in.db.write.begin().await?;
     let existing =
@@ -380,8 +471,61 @@ pub async fn verify_code(
     }
 }
 
+/// A request that a code can still finish.
+fn live(now: SystemTime) -> sea_orm::Condition {
+    let now = unix_secs(now);
+    sea_orm::Condition::all()
+        .add(sign_in_request::Column::ConsumedAt.is_null())
+        .add(sign_in_request::Column::ExpiresAt.gt(now))
+        .add(sign_in_request::Column::CodeHash.is_not_null())
+        .add(sign_in_request::Column::CodeAttempts.lt(MAX_CODE_ATTEMPTS))
+}
+
+enum Attempt {
+    Right,
+    Wrong { attempts_left: i32 },
+    Dead,
+}
+
+/// One try of `code` against `request`'s: counted (conditionally, so parallel tries cannot
+/// exceed the allowance) before the slow comparison.
+async fn try_code(
+    sign_in: &SignIn,
+    request: &sign_in_request::Model,
+    code: &SignInCode,
+    now: SystemTime,
+) -> Result<Attempt, DbErr> {
+    let counted = sign_in_request::Entity::update_many()
+        .col_expr(
+            sign_in_request::Column::CodeAttempts,
+            Expr::col(sign_in_request::Column::CodeAttempts).add(1),
+        )
+        .filter(sign_in_request::Column::Id.eq(request.id))
+        .filter(live(now))
+        .exec(&sign_in.db.write)
+        .await?;
+    if counted.rows_affected != 1 {
+        tracing::debug!(request = request.id, "sign-in code for a dead request");
+        return Ok(Attempt::Dead);
+    }
+    let phc = request.code_hash.clone().unwrap_or_default();
+    let _turn = sign_in.codes.turn().await;
+    let hasher = sign_in.codes.clone();
+    let typed = code.clone();
+    let matches = tokio::task::spawn_blocking(move || hasher.verify(&typed, &phc))
+        .await
+        .map_err(|e| DbErr::Custom(format!("code verification panicked: {e}")))?;
+    if matches {
+        return Ok(Attempt::Right);
+    }
+    let attempts_left = MAX_CODE_ATTEMPTS - (request.code_attempts + 1);
+    tracing::debug!(request = request.id, attempts_left, "wrong sign-in code");
+    Ok(if attempts_left > 0 { Attempt::Wrong { attempts_left } } else { Attempt::Dead })
+}
+
 /// Deletes requests that no rate window counts and no link or code can use any more.
 pub async fn purge(sign_in: &SignIn, now: SystemTime) -> Result<u64, DbErr> {
+    let failures = sign_in.budgets.purge(&sign_in.db.write, now).await?;
     let now = unix_secs(now);
     let deleted = sign_in_request::Entity::delete_many()
         .filter(sign_in_request::Column::CreatedAt.lt(now - secs(sign_in.settings.rate_window)))
@@ -389,7 +533,7 @@ pub async fn purge(sign_in: &SignIn, now: SystemTime) -> Result<u64, DbErr> {
         .filter(sign_in_request::Column::ExpiresAt.lt(now - 3600))
         .exec(&sign_in.db.write)
         .await?;
-    Ok(deleted.rows_affected)
+    Ok(deleted.rows_affected + failures)
 }
 
 fn login_max_age(scopes: &Scopes) -> std::time::Duration {

@@ -10,7 +10,10 @@ use app::domain::{EmailAddress, SignInCode};
 use app::entities::{email_change, outbox_message, user};
 use app::services::email_change as email_changes;
 use app::services::sign_in::CodeHasher;
-use app::services::{Db, Purposes, Scopes, Services, ShareSettings, SignInSettings, accounts};
+use app::services::{
+    CodeBudgets, Db, OtherBrowser, Purposes, Scopes, Services, ShareSettings, SignInSettings,
+    accounts,
+};
 use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 use tokens::{KeyRing, Secret};
@@ -21,7 +24,16 @@ pub fn services(database: &TestDatabase) -> Services {
 }
 
 pub fn services_with(database: &TestDatabase, purposes: &Purposes) -> Services {
-    let settings = SignInSettings {
+    services_tuned(database, purposes, |_| {})
+}
+
+/// The services, with sign-in settings changed by `tune` from the tests' defaults.
+pub fn services_tuned(
+    database: &TestDatabase,
+    purposes: &Purposes,
+    tune: impl FnOnce(&mut SignInSettings),
+) -> Services {
+    let mut settings = SignInSettings {
         base_url: "https://latchkey.test".into(),
         secure_cookies: true,
         per_email: 5,
@@ -29,7 +41,12 @@ pub fn services_with(database: &TestDatabase, purposes: &Purposes) -> Services {
         rate_window: Duration::from_secs(15 * 60),
         session_idle: Duration::from_secs(3600),
         session_absolute: Duration::from_secs(86400),
+        // The one-button page the older tests were written for; tests of the other
+        // modes and of browser binding build their own.
+        other_browser: OtherBrowser::Confirm,
+        code_budgets: CodeBudgets::default(),
     };
+    tune(&mut settings);
     Services::new(
         Db::single(database.db.clone()),
         Scopes::new(&KeyRing::new(Secret::generate()), purposes),
@@ -111,4 +128,41 @@ macro_rules! on_both_databases {
             })*
         }
     };
+}
+
+/// A sign-in request as a browser makes it, and the email its mail worker would send.
+pub struct Asked {
+    pub handle: String,
+    pub mail: app::services::sign_in::SignInMail,
+}
+
+impl Asked {
+    /// The link's token.
+    pub fn token(&self) -> &str {
+        self.mail.link.split_once("token=").expect("a sign-in link").1
+    }
+}
+
+/// Asks for a sign-in email for `email` from `ip`, in the browser holding `browser`'s
+/// cookie secret, and prepares that email. Panics if it was not queued.
+pub async fn ask_sign_in(
+    s: &Services,
+    email: &str,
+    ip: &str,
+    browser: Option<&str>,
+    now: std::time::SystemTime,
+) -> Asked {
+    use app::entities::outbox_message;
+    use app::services::sign_in::{self, Origin, Outcome};
+    let origin = Origin { client_ip: ip.parse().unwrap(), user_agent: "Firefox/140.0", browser };
+    let asked = sign_in::request(&s.sign_in, email, None, &origin, now).await.unwrap();
+    assert_eq!(asked.outcome, Outcome::Queued, "{email} from {ip}");
+    let message = outbox_message::Entity::find()
+        .order_by_desc(outbox_message::Column::Id)
+        .one(&s.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    let mail = sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap().unwrap();
+    Asked { handle: asked.handle, mail }
 }

@@ -32,8 +32,11 @@ function textPart(raw: string): string {
   return body;
 }
 
-/** Waits for an email to `to` in `dir` whose text part matches `pattern`; returns that text. */
-async function emailMatching(dir: string, to: string, pattern: RegExp): Promise<string> {
+/**
+ * Waits for an email to `to` in `dir` whose text part matches `pattern` and contains none of
+ * `except` (links already seen); returns that text.
+ */
+async function emailMatching(dir: string, to: string, pattern: RegExp, except: string[] = []): Promise<string> {
   let found: string | undefined;
   await expect
     .poll(
@@ -48,7 +51,7 @@ async function emailMatching(dir: string, to: string, pattern: RegExp): Promise<
           .map((n) => readFileSync(join(dir, n), "utf8"))
           .filter((raw) => new RegExp(`^To: ${to.replace(/[.+]/g, "\\$&")}\\r?$`, "mi").test(raw))
           .map(textPart)
-          .find((text) => pattern.test(text));
+          .find((text) => pattern.test(text) && except.every((seen) => !text.includes(seen)));
         return found !== undefined;
       },
       { message: `an email to ${to} matching ${pattern} in ${dir}`, timeout: 15_000 },
@@ -64,9 +67,9 @@ export async function reportLinkEmail(dir: string, to: string, id: string): Prom
   return text.match(pattern)![0];
 }
 
-/** Waits for the sign-in email to `to` in `dir` and returns its link and code. */
-export async function signInEmail(dir: string, to: string): Promise<SignInEmail> {
-  const text = await emailMatching(dir, to, /\/signin\/link\?token=/);
+/** Waits for a sign-in email to `to` in `dir` (not one with a link in `except`); returns its link and code. */
+export async function signInEmail(dir: string, to: string, except: string[] = []): Promise<SignInEmail> {
+  const text = await emailMatching(dir, to, /\/signin\/link\?token=/, except);
   const link = text.match(/https?:\/\/\S+\/signin\/link\?token=[A-Za-z0-9_-]+/)?.[0];
   const code = text.match(/enter this code: (\d{3}) (\d{3})/);
   expect(link, text).toBeTruthy();

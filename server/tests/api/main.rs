@@ -6,6 +6,7 @@ mod config;
 mod email_change;
 mod health;
 mod helpers;
+mod link_browsers;
 mod pages;
 mod personal_links;
 mod proxies;

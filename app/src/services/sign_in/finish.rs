@@ -194,6 +194,8 @@ mod tests {
             client_ip: "192.0.2.1".into(),
             user_agent: String::new(),
             next: None,
+            browser_hash: None,
+            binding: sign_in_request::BROWSER,
             now,
         };
         pending.row(true, Duration::from_secs(900)).insert(db).await.unwrap()

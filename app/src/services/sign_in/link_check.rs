@@ -164,3 +164,35 @@ fn check(
 pub(super) fn pending_revocation(request: &sign_in_request::Model) -> Revocation<'_> {
     Revocation { epoch: 0, email: &request.email }
 }
+
+/// The request of a genuine `login` link that was spent or expired, if its account (when
+/// it had one) may still sign in: its tag verifies under the account's current epoch and
+/// address, so signing out everywhere or changing the address disqualifies it too.
+pub(super) async fn dead_link_request(
+    db: &DatabaseConnection,
+    login: &tokens::Scope,
+    token: &str,
+    now: SystemTime,
+) -> Result<Option<sign_in_request::Model>, DbErr> {
+    let Ok(unverified) = login.open(token) else { return Ok(None) };
+    let Ok(rows) = rows_of(&unverified) else { return Ok(None) };
+    let Some(request) = sign_in_request::Entity::find_by_id(rows.request).one(db).await? else {
+        return Ok(None);
+    };
+    let user = match rows.user {
+        Some(id) => match user::Entity::find_by_id(id).one(db).await? {
+            Some(user) => Some(user),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    // Expiry is checked after the tag, so `Expired` too means the tag verified.
+    match check(unverified, &request, user.as_ref(), now) {
+        Err(Rejection::AlreadyUsed | Rejection::Expired) => {}
+        _ => return Ok(None),
+    }
+    let in_good_standing = user.as_ref().is_none_or(|u| {
+        (u.status == user::ACTIVE || u.status == user::GUEST) && u.email == request.email
+    });
+    Ok(in_good_standing.then_some(request))
+}

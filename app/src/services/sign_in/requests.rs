@@ -36,6 +36,10 @@ pub struct Pending {
     pub client_ip: String,
     pub user_agent: String,
     pub next: Option<NextPath>,
+    /// Digest of the requesting browser's cookie secret, if it sent one.
+    pub browser_hash: Option<String>,
+    /// `sign_in_request::BROWSER`, `RESEND` or `OFFLINE`.
+    pub binding: &'static str,
     pub now: SystemTime,
 }
 
@@ -55,6 +59,8 @@ impl Pending {
             code_hash: Set(None),
             code_attempts: Set(0),
             consumed_at: Set(None),
+            browser_hash: Set(self.browser_hash.clone()),
+            binding: Set(self.binding.to_owned()),
             ..Default::default()
         }
     }
