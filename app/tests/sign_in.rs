@@ -484,7 +484,42 @@ async fn an_ended_session_is_never_written_back(database: TestDatabase) {
     assert_eq!(app::entities::session::Entity::find().count(&s.db.read).await.unwrap(), 0);
 }
 
+/// A retried delivery sends the first one's code (derived, not drawn again), hashed once,
+/// so the first email keeps working and retries add no valid code. A message whose every
+/// claim ran out is marked failed, never left pending.
+async fn retries_send_the_same_code_and_exhausted_mail_fails(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let asked = support::ask_sign_in(&s, "kim@example.com", "192.0.2.4", None, now).await;
+    let message = queued(&s).await.pop().unwrap();
+    let hash_of = || async {
+        let row = sign_in_request::Entity::find_by_id(message.reference_id).one(&s.db.read);
+        row.await.unwrap().unwrap().code_hash.unwrap()
+    };
+    let first_hash = hash_of().await;
+    let retried = sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap();
+    assert_eq!(retried.unwrap().code, asked.mail.code);
+    assert_eq!(hash_of().await, first_hash, "hashed once");
+    // Another request gets another code.
+    let other = support::ask_sign_in(&s, "kim@example.com", "192.0.2.4", None, now).await;
+    assert_ne!(other.mail.code, asked.mail.code);
+
+    let lease = Duration::from_secs(60);
+    let mut at = now;
+    loop {
+        at += lease;
+        let claimed = outbox::claim_due(&s.db.write, at, lease, 10).await.unwrap();
+        if claimed.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(outbox::fail_exhausted(&s.db.write, at + lease).await.unwrap(), 2);
+    let statuses: Vec<String> = queued(&s).await.into_iter().map(|m| m.status).collect();
+    assert_eq!(statuses, [outbox_message::FAILED, outbox_message::FAILED]);
+}
+
 on_both_databases!(
+    retries_send_the_same_code_and_exhausted_mail_fails,
     an_ended_session_is_never_written_back,
     link_signs_in_once_and_creates_the_account,
     links_expire_and_are_refused_when_tampered_or_revoked,

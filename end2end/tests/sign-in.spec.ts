@@ -136,6 +136,7 @@ test("a spent link's page sends a new link in one click", async ({ browser }) =>
   const fresh = await signInEmail(MAIL, email, [mail.link]);
   await page.goto("/dashboard");
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin\?signed_out=1$/);
   await page.goto(fresh.link);
   await expect(page.getByLabel("6-digit code")).toBeVisible();
   await page.getByLabel("6-digit code").fill(fresh.code);

@@ -130,11 +130,21 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let purge = tokio::spawn(workers::purge::run(self.services.clone(), self.sessions));
+        let (services, sessions) = (self.services.clone(), self.sessions);
+        let purge = tokio::spawn(workers::supervised("purge", move || {
+            workers::purge::run(services.clone(), sessions.clone())
+        }));
         // A job being built now stays claimed until its lease runs out, then runs again.
-        let jobs = tokio::spawn(workers::jobs::run(self.services.clone()));
+        let services = self.services.clone();
+        let jobs =
+            tokio::spawn(workers::supervised("jobs", move || workers::jobs::run(services.clone())));
         let mail = match self.mailer {
-            Some(mailer) => tokio::spawn(workers::mail_delivery::run(self.services, mailer)),
+            Some(mailer) => {
+                let (services, mailer) = (self.services, std::sync::Arc::new(mailer));
+                tokio::spawn(workers::supervised("mail delivery", move || {
+                    workers::mail_delivery::run(services.clone(), mailer.clone())
+                }))
+            }
             None => {
                 tracing::info!("mail delivery is off in this instance (LATCHKEY_MAIL_DELIVERY)");
                 tokio::spawn(std::future::pending())

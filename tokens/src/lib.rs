@@ -40,7 +40,7 @@ mod scope;
 pub mod store;
 
 pub use claims::{Claims, Revocation, Subject, Unredeemed, Verified};
-pub use key_ring::{KeyError, KeyId, KeyRing, MIN_SECRET_LEN, Secret};
+pub use key_ring::{KeyError, KeyId, KeyRing, MIN_SECRET_LEN, Prf, Secret};
 pub use purpose::{Purpose, PurposeError};
 pub use rejection::Rejection;
 pub use scope::{CLOCK_SKEW_SECS, Scope, Unverified};

@@ -124,6 +124,22 @@ pub async fn retry_later(
     Ok(Some(next))
 }
 
+/// Marks failed the messages whose every claim ran out (a worker died on each attempt), so
+/// none is left pending for ever; the purge deletes them later. Returns how many.
+pub async fn fail_exhausted(db: &impl ConnectionTrait, now: SystemTime) -> Result<u64, DbErr> {
+    let now = unix_secs(now);
+    let failed = message::Entity::update_many()
+        .col_expr(message::Column::Status, Expr::value(FAILED))
+        .col_expr(message::Column::LockedUntil, Expr::value(Option::<i64>::None))
+        .col_expr(message::Column::LastError, Expr::value("every attempt's claim ran out"))
+        .filter(message::Column::Status.eq(PENDING))
+        .filter(message::Column::Attempts.gte(MAX_ATTEMPTS))
+        .filter(message::Column::LockedUntil.is_null().or(message::Column::LockedUntil.lte(now)))
+        .exec(db)
+        .await?;
+    Ok(failed.rows_affected)
+}
+
 /// Deletes settled (sent, dropped, failed) messages created before `before`.
 pub async fn purge_settled(db: &impl ConnectionTrait, before: SystemTime) -> Result<u64, DbErr> {
     let deleted = message::Entity::delete_many()

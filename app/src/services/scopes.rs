@@ -44,6 +44,8 @@ pub struct Scopes {
     pub ws: Scope,
     pub email_change: Scope,
     pub email_undo: Scope,
+    /// Derives each sign-in request's code, so a retried email sends the first one's.
+    pub sign_in_codes: tokens::Prf,
 }
 
 impl Scopes {
@@ -58,6 +60,7 @@ impl Scopes {
             ws: scope(&purposes.ws),
             email_change: scope(&purposes.email_change),
             email_undo: scope(&purposes.email_undo),
+            sign_in_codes: tokens::Prf::new(ring, "sign-in code"),
         }
     }
 }

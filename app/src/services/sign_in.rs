@@ -174,8 +174,9 @@ pub struct SignInMail {
     pub client_ip: String,
 }
 
-/// Prepares a request's email for the mail worker: a fresh code (hashed here, off the
-/// request path) and a link. `None` when the request was consumed or has expired.
+/// Prepares a request's email for the mail worker: its code (derived from the request, so
+/// a retry sends the same one; hashed here, off the request path, on the first delivery
+/// only) and a link. `None` when the request was consumed or has expired.
 pub async fn prepare_mail(
     sign_in: &SignIn,
     request_id: i64,
@@ -189,20 +190,23 @@ pub async fn prepare_mail(
     if request.consumed_at.is_some() || request.expires_at <= unix_secs(now) {
         return Ok(None);
     }
-    let code = CodeHasher::generate();
-    let _turn = sign_in.codes.turn().await;
-    let hasher = sign_in.codes.clone();
-    let hashed = {
-        let code = code.clone();
-        tokio::task::spawn_blocking(move || hasher.hash(&code))
-            .await
-            .map_err(|e| DbErr::Custom(format!("code hashing panicked: {e}")))?
-    };
-    sign_in_request::Entity::update_many()
-        .col_expr(sign_in_request::Column::CodeHash, Expr::value(hashed))
-        .filter(sign_in_request::Column::Id.eq(request.id))
-        .exec(&sign_in.db.write)
-        .await?;
+    let code = CodeHasher::derived(&sign_in.scopes.sign_in_codes, request.id, &request.handle_hash);
+    if request.code_hash.is_none() {
+        let _turn = sign_in.codes.turn().await;
+        let hasher = sign_in.codes.clone();
+        let hashed = {
+            let code = code.clone();
+            tokio::task::spawn_blocking(move || hasher.hash(&code))
+                .await
+                .map_err(|e| DbErr::Custom(format!("code hashing panicked: {e}")))?
+        };
+        sign_in_request::Entity::update_many()
+            .col_expr(sign_in_request::Column::CodeHash, Expr::value(hashed))
+            .filter(sign_in_request::Column::Id.eq(request.id))
+            .filter(sign_in_request::Column::CodeHash.is_null())
+            .exec(&sign_in.db.write)
+            .await?;
+    }
     let token = mint_link(sign_in, &request, now).await?;
     Ok(Some(SignInMail {
         to: request.email,

@@ -17,7 +17,7 @@ const LEASE: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_secs(1);
 const BATCH: u64 = 1;
 
-pub async fn run(services: Services, mailer: Mailer) {
+pub async fn run(services: Services, mailer: std::sync::Arc<Mailer>) {
     tracing::info!(transport = %mailer.describe(), "mail worker started");
     loop {
         let delivered = match deliver_due(&services, &mailer).await {

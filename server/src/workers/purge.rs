@@ -29,6 +29,7 @@ pub async fn run(services: Services, sessions: SeaOrmSessionStore) {
         );
         report("old email changes", email_change::purge(&services.email_changes, now).await);
         report("old security activity", activity::purge(&services.db, now).await);
+        report("emails out of attempts (marked failed)", outbox::fail_exhausted(db, now).await);
         report("settled emails", outbox::purge_settled(db, now - KEEP_SETTLED_MAIL).await);
     }
 }

@@ -10,6 +10,9 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::domain::SignInCode;
 
+/// Rejection sampling below this: `u32 % 1_000_000` alone would favour low codes slightly.
+const CODE_LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
+
 /// Argon2id with the work factors from the settings.
 #[derive(Clone, Debug)]
 pub struct CodeHasher {
@@ -43,15 +46,35 @@ impl CodeHasher {
         self.running.acquire().await.expect("the semaphore is never closed")
     }
 
+    /// The code of a sign-in request: derived from it under the site's key, so every
+    /// delivery of its email (retries too) carries the same code, and a retry adds no
+    /// second valid one. Unpredictable without the key; uniform by rejection sampling.
+    pub fn derived(prf: &tokens::Prf, request_id: i64, handle_hash: &str) -> SignInCode {
+        let mut input = request_id.to_be_bytes().to_vec();
+        input.extend_from_slice(handle_hash.as_bytes());
+        let mut block = 0u32;
+        loop {
+            let mut counted = input.clone();
+            counted.extend_from_slice(&block.to_be_bytes());
+            let bytes = prf.eval(&counted);
+            for chunk in bytes.chunks_exact(4) {
+                let n = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
+                if n < CODE_LIMIT {
+                    let code = format!("{:06}", n % 1_000_000);
+                    return SignInCode::parse(&code).expect("six digits");
+                }
+            }
+            block += 1;
+        }
+    }
+
     /// A uniformly random code from the OS generator.
     pub fn generate() -> SignInCode {
-        // Rejection sampling: `u32 % 1_000_000` alone would favour low codes slightly.
-        const LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
         loop {
             let mut bytes = [0; 4];
             getrandom::fill(&mut bytes).expect("the OS random number generator failed");
             let n = u32::from_le_bytes(bytes);
-            if n < LIMIT {
+            if n < CODE_LIMIT {
                 let code = format!("{:06}", n % 1_000_000);
                 return SignInCode::parse(&code).expect("six digits");
             }
