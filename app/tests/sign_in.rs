@@ -503,6 +503,14 @@ async fn retries_send_the_same_code_and_exhausted_mail_fails(database: TestDatab
     // Another request gets another code.
     let other = support::ask_sign_in(&s, "kim@example.com", "192.0.2.4", None, now).await;
     assert_ne!(other.mail.code, asked.mail.code);
+    // After a change of secret, a retry's code replaces the stored one, so it works.
+    let rotated = services(&database);
+    let retried = sign_in::prepare_mail(&rotated.sign_in, message.reference_id, now).await;
+    let retried = retried.unwrap().unwrap();
+    assert_ne!(hash_of().await, first_hash);
+    let ip = [192, 0, 2, 4].into();
+    let typed = sign_in::verify_code(&s.sign_in, &asked.handle, &retried.code, ip, None, now);
+    assert!(matches!(typed.await.unwrap(), CodeOutcome::SignedIn(_)));
 
     let lease = Duration::from_secs(60);
     let mut at = now;

@@ -119,6 +119,9 @@ async fn a_code_typed_with_its_link_signs_in(database: TestDatabase) {
     let proof = Proof { code: Some(&asked.mail.code), ..Proof::default() };
     let dead = sign_in::redeem_link(&s.sign_in, asked.token(), proof, None, now).await.unwrap();
     assert_eq!(dead, Err(LinkRefusal::Dead(Rejection::AlreadyUsed)));
+    // Its page says so, and offers a new one, rather than a code field that cannot work.
+    let checked = sign_in::check_link(&s.sign_in, asked.token(), Some(OTHER), now).await.unwrap();
+    assert_eq!(checked, Err(DeadLink { rejection: Rejection::AlreadyUsed, resendable: true }));
 }
 
 /// An administrator's link (`latchkey link login`) has no code: it asks for a click.
@@ -185,6 +188,19 @@ async fn no_new_link_for_a_revoked_account(database: TestDatabase) {
         Origin { client_ip: [203, 0, 113, 4].into(), user_agent: "Safari", browser: None };
     let tampered = support::tamper_tag(ask(&s, "fay@example.com", now).await.token());
     assert!(!sign_in::resend_link(&s.sign_in, &tampered, &clicker, now).await.unwrap());
+
+    // A link minted before the address had an account answers for the account it has now.
+    let early = ask(&s, "jan@example.com", now).await;
+    let account = support::account(&s, "jan@example.com").await;
+    user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(user::DEACTIVATED))
+        .filter(user::Column::Id.eq(account.id))
+        .exec(&s.db.write)
+        .await
+        .unwrap();
+    let later = now + Duration::from_secs(901);
+    let checked = sign_in::check_link(&s.sign_in, early.token(), None, later).await.unwrap();
+    assert!(!checked.unwrap_err().resendable);
 
     for (email, revoke) in [
         ("gus@example.com", user::Column::TokenEpoch),

@@ -35,7 +35,15 @@ impl MigrationTrait for Migration {
                     .add_column(string_len(SignInRequests::Binding, 16).default("browser"))
                     .to_owned(),
             )
-            .await
+            .await?;
+        // Links made by `latchkey link login` before this migration have no code to type.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE sign_in_requests SET binding = 'offline' WHERE client_ip = 'command line'",
+            )
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

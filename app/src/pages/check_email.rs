@@ -77,7 +77,7 @@ pub fn CheckEmailPage() -> impl IntoView {
                 .to_owned(),
         ),
         "paused" => Some(
-            "Codes typed here are paused for now, after too many wrong tries. The link in the email still works: open it on any device."
+            "Codes typed here are paused for now, after too many wrong tries. The link in the email still works."
                 .to_owned(),
         ),
         _ => None,

@@ -191,19 +191,28 @@ pub async fn prepare_mail(
         return Ok(None);
     }
     let code = CodeHasher::derived(&sign_in.scopes.sign_in_codes, request.id, &request.handle_hash);
-    if request.code_hash.is_none() {
-        let _turn = sign_in.codes.turn().await;
-        let hasher = sign_in.codes.clone();
-        let hashed = {
-            let code = code.clone();
-            tokio::task::spawn_blocking(move || hasher.hash(&code))
-                .await
-                .map_err(|e| DbErr::Custom(format!("code hashing panicked: {e}")))?
+    let _turn = sign_in.codes.turn().await;
+    let hasher = sign_in.codes.clone();
+    let (typed, stored) = (code.clone(), request.code_hash.clone());
+    // A retry keeps the stored hash when it is this code's (the usual case). It is not
+    // when the secret changed since the first attempt (a rotation, or instances briefly
+    // on different secrets): then this code replaces it, and the email carries one that
+    // works.
+    let rehashed = tokio::task::spawn_blocking(move || match stored {
+        Some(phc) if hasher.verify(&typed, &phc) => None,
+        _ => Some(hasher.hash(&typed)),
+    })
+    .await
+    .map_err(|e| DbErr::Custom(format!("code hashing panicked: {e}")))?;
+    if let Some(hashed) = rehashed {
+        let unchanged = match &request.code_hash {
+            Some(old) => sign_in_request::Column::CodeHash.eq(old),
+            None => sign_in_request::Column::CodeHash.is_null(),
         };
         sign_in_request::Entity::update_many()
             .col_expr(sign_in_request::Column::CodeHash, Expr::value(hashed))
             .filter(sign_in_request::Column::Id.eq(request.id))
-            .filter(sign_in_request::Column::CodeHash.is_null())
+            .filter(unchanged)
             .exec(&sign_in.db.write)
             .await?;
     }
@@ -300,11 +309,17 @@ pub async fn check_link(
     browser: Option<&str>,
     now: SystemTime,
 ) -> Result<Result<LinkPreview, DeadLink>, DbErr> {
-    match sign_in.links.submit(Presented { token: token.to_owned(), now }).await? {
-        Ok(valid) => Ok(Ok(LinkPreview {
-            masked_email: EmailAddress::mask_stored(&valid.request.email),
-            ask: proof::ask(&valid.request, browser, sign_in.settings.other_browser),
-        })),
+    let checked = sign_in.links.submit(Presented { token: token.to_owned(), now }).await?;
+    let checked = checked.and_then(|valid| {
+        let ask = proof::ask(&valid.request, browser, sign_in.settings.other_browser);
+        // Asking for a code that can no longer be typed would be a page that cannot work.
+        if ask == Ask::Code && valid.request.code_attempts >= MAX_CODE_ATTEMPTS {
+            return Err(Rejection::AlreadyUsed);
+        }
+        Ok(LinkPreview { masked_email: EmailAddress::mask_stored(&valid.request.email), ask })
+    });
+    match checked {
+        Ok(preview) => Ok(Ok(preview)),
         Err(rejection) => {
             let resendable = dead_link_request(sign_in, token, now).await?.is_some();
             Ok(Err(DeadLink { rejection, resendable }))

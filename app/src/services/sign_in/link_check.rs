@@ -186,11 +186,21 @@ pub(super) async fn dead_link_request(
         },
         None => None,
     };
-    // Expiry is checked after the tag, so `Expired` too means the tag verified.
+    // Expiry is checked after the tag, so `Expired` too means the tag verified. A live link
+    // whose code tries are used up cannot sign in where the code is asked for.
     match check(unverified, &request, user.as_ref(), now) {
         Err(Rejection::AlreadyUsed | Rejection::Expired) => {}
+        Ok(_) if request.code_attempts >= super::MAX_CODE_ATTEMPTS => {}
         _ => return Ok(None),
     }
+    // A link minted before the address had an account answers for the account it has now.
+    let user = match user {
+        Some(user) => Some(user),
+        None => {
+            let by_address = user::Column::Email.eq(&request.email);
+            user::Entity::find().filter(by_address).one(db).await?
+        }
+    };
     let in_good_standing = user.as_ref().is_none_or(|u| {
         (u.status == user::ACTIVE || u.status == user::GUEST) && u.email == request.email
     });
