@@ -24,7 +24,10 @@ function textPart(raw: string): string {
   const part = raw.slice(start);
   const headerEnd = part.search(/\r?\n\r?\n/);
   const headers = part.slice(0, headerEnd);
-  const body = part.slice(headerEnd).replace(/^\s+/, "").split(/\r?\n--/)[0];
+  // Up to the message's own boundary: a quoted-printable line of a token can start "--".
+  const boundary = raw.match(/boundary="?([^";\r\n]+)"?/i)?.[1];
+  const end = boundary ? `\n--${boundary}` : "\n--";
+  const body = part.slice(headerEnd).replace(/^\s+/, "").split(end)[0].replace(/\r$/, "");
   if (/Content-Transfer-Encoding: quoted-printable/i.test(headers)) return decodeQuotedPrintable(body);
   if (/Content-Transfer-Encoding: base64/i.test(headers)) {
     return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
