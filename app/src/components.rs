@@ -1,5 +1,7 @@
+mod code_field;
 mod email_form;
 mod link_explorer;
 
+pub use code_field::{CodeField, code_error};
 pub use email_form::EmailForm;
 pub use link_explorer::LinkExplorer;

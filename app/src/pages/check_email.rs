@@ -2,6 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::{CodeField, code_error};
+
 /// Finishes a sign-in with the code from the email, in the browser that asked for it.
 /// Every answer is a redirect, so the page works the same with or without JavaScript.
 #[server(prefix = "/api", endpoint = "sign-in/code")]
@@ -65,25 +67,20 @@ pub fn CheckEmailPage() -> impl IntoView {
     let get = move |key: &str| query.read().get(key).unwrap_or_default();
     let action = ServerAction::<VerifySignInCode>::new();
     let pending = action.pending();
-    let error = move || {
-        match get("error").as_str() {
-        "format" => Some("Enter the 6 digits from the email.".to_owned()),
-        "wrong" => Some(match get("left").parse::<i32>().unwrap_or(0) {
-            1 => "That code is not right. You have 1 more try.".to_owned(),
-            n => format!("That code is not right. You have {n} more tries."),
-        }),
-        "dead" => Some(
-            "This code no longer works: it expired, was used, or had too many wrong tries."
-                .to_owned(),
-        ),
-        "paused" => Some(
-            "Codes typed here are paused for now, after too many wrong tries. The link in the email still works."
-                .to_owned(),
-        ),
-        _ => None,
-    }
-    };
-    let has_error = move || error().is_some();
+    let error = Signal::derive(move || {
+        let error = get("error");
+        code_error(&error, Some(&get("left"))).or_else(|| match error.as_str() {
+            "dead" => Some(
+                "This code no longer works: it expired, was used, or had too many wrong tries."
+                    .to_owned(),
+            ),
+            "paused" => Some(
+                "Codes typed here are paused for now, after too many wrong tries. The link in the email still works."
+                    .to_owned(),
+            ),
+            _ => None,
+        })
+    });
 
     view! {
         <Title text="Check your email" />
@@ -97,21 +94,7 @@ pub fn CheckEmailPage() -> impl IntoView {
             <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
                 <input type="hidden" name="request" value=move || get("r") />
                 <input type="hidden" name="email" value=move || get("email") />
-                <label for="code">"6-digit code"</label>
-                <input
-                    id="code"
-                    name="code"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9 \\-]*"
-                    maxlength="7"
-                    required
-                    autofocus
-                    aria-invalid=move || has_error().to_string()
-                    aria-describedby="code-error"
-                />
-                <p id="code-error" class="error" role="alert">{error}</p>
+                <CodeField error />
                 <button type="submit" disabled=move || pending.get()>
                     {move || if pending.get() { "Checking…" } else { "Sign in" }}
                 </button>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::components::EmailForm;
+use crate::components::{CodeField, EmailForm, code_error};
 
 /// What the landing page may show about the link it was given.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -170,16 +170,10 @@ fn ContinueAs(masked_email: String, token: String, asks: Asks) -> impl IntoView 
     let action = ServerAction::<RedeemSignInLink>::new();
     let pending = action.pending();
     let query = use_query_map();
-    let error = move || match query.read().get("error").as_deref() {
-        Some("format") => Some("Enter the 6 digits from the email.".to_owned()),
-        Some("wrong") => Some(match query.read().get("left").and_then(|l| l.parse().ok()) {
-            Some(1) => "That code is not right. You have 1 more try.".to_owned(),
-            Some(n) => format!("That code is not right. You have {n} more tries."),
-            None => "That code is not right.".to_owned(),
-        }),
-        _ => None,
-    };
-    let has_error = move || error().is_some();
+    let error = Signal::derive(move || {
+        let query = query.read();
+        code_error(query.get("error").as_deref().unwrap_or_default(), query.get("left").as_deref())
+    });
     let title = format!("Continue as {masked_email}");
     let body = match asks {
         Asks::Refuse => view! {
@@ -195,21 +189,7 @@ fn ContinueAs(masked_email: String, token: String, asks: Asks) -> impl IntoView 
             </p>
             <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
                 <input type="hidden" name="token" value=token.clone() />
-                <label for="code">"6-digit code"</label>
-                <input
-                    id="code"
-                    name="code"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9 \\-]*"
-                    maxlength="7"
-                    required
-                    autofocus
-                    aria-invalid=move || has_error().to_string()
-                    aria-describedby="code-error"
-                />
-                <p id="code-error" class="error" role="alert">{error}</p>
+                <CodeField error />
                 <button type="submit" disabled=move || pending.get()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
