@@ -29,6 +29,22 @@ pub enum Command {
         #[command(subcommand)]
         command: LinkCommand,
     },
+    /// Master secrets: what this configuration signs and verifies with, and new ones (see
+    /// the README on rotating them across several instances).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Print the id of the secret that signs, then of each previous one that still
+    /// verifies: ids only, never secrets, to compare across instances.
+    List,
+    /// Print a new random secret (URL-safe base64), to add as a previous secret on every
+    /// instance and then promote.
+    Generate,
 }
 
 #[derive(Subcommand, Debug)]

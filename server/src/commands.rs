@@ -8,7 +8,7 @@ use app::services::reports::{self, Draft};
 use app::services::{accounts, shares, sign_in};
 use leptos::prelude::LeptosOptions;
 
-use crate::cli::{Command, LinkCommand, UserCommand};
+use crate::cli::{Command, KeysCommand, LinkCommand, UserCommand};
 use crate::config::Config;
 use crate::database;
 use crate::startup::{self, Application, StartupError};
@@ -43,7 +43,23 @@ pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
         Command::Link { command: LinkCommand::Share { emails, title } } => {
             report_links(config, &emails, &title, Issue::ShareLink).await
         }
+        Command::Keys { command: KeysCommand::List } => list_keys(&config),
+        Command::Keys { command: KeysCommand::Generate } => {
+            println!("{}", tokens::Secret::generate().to_base64());
+            Ok(())
+        }
     }
+}
+
+/// The key ring as this configuration loads it: `signing ID`, then `verifying ID` per
+/// previous secret. Every instance must print the same lines before a rotation's next step.
+fn list_keys(config: &Config) -> Result<(), Failure> {
+    let ring = crate::secrets::load_key_ring(config).map_err(Failure::usage)?;
+    for (n, secret) in ring.secrets().enumerate() {
+        let role = if n == 0 { "signing" } else { "verifying" };
+        println!("{role} {:08x}", secret.id().get());
+    }
+    Ok(())
 }
 
 /// The site's layout (output name, site root…). cargo-leptos passes it in `LEPTOS_*`

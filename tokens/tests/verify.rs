@@ -215,6 +215,29 @@ fn previous_keys_verify_until_removed_from_the_ring() {
     );
 }
 
+/// The rotation the README describes for several instances: first the new secret is added
+/// as a previous one everywhere, then promoted everywhere. Instances updated at different
+/// times still accept each other's tokens at every step, which a direct swap does not.
+#[test]
+fn a_staged_rotation_has_no_window_between_instances() {
+    let old = Secret::generate();
+    let new = Secret::generate();
+    let start = KeyRing::new(old.clone());
+    let staged = KeyRing::new(old.clone()).with_previous(new.clone()).unwrap();
+    let promoted = KeyRing::new(new.clone()).with_previous(old.clone()).unwrap();
+    // Each step is rolled out one instance at a time, so its rings meet the step before's.
+    for (earlier, later) in [(&start, &staged), (&staged, &promoted)] {
+        for (minter, checker) in [(earlier, later), (later, earlier)] {
+            let token = mint(&Scope::new(minter, purpose::REPORT), Subject::User(7), None);
+            let checked = check(&Scope::new(checker, purpose::REPORT), &token, &ALICE, T0, None);
+            assert!(checked.is_ok(), "{checked:?}");
+        }
+    }
+    // A staged secret signs nothing yet.
+    let token = mint(&Scope::new(&staged, purpose::REPORT), Subject::User(7), None);
+    assert!(check(&Scope::new(&start, purpose::REPORT), &token, &ALICE, T0, None).is_ok());
+}
+
 #[test]
 fn a_key_id_with_a_foreign_secret_is_a_bad_signature() {
     // An attacker who copies a real key id into a token signed with their own secret still

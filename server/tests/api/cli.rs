@@ -164,3 +164,53 @@ async fn link_share_prints_share_links_the_server_opens() {
     let page = response.text().await.unwrap();
     assert!(page.contains("Shared with you by lee@example.com"), "{page}");
 }
+
+/// `keys generate` prints a secret the server accepts; `keys list` prints the ring's ids
+/// (never a secret), the signing one first, for the rotation steps in the README.
+#[test]
+fn keys_list_the_ring_and_generate_new_secrets() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let generated = latchkey(&data_dir, &["keys", "generate"]);
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let (old, new) = (text(&generated.stdout).trim().to_owned(), {
+        let again = latchkey(&data_dir, &["keys", "generate"]);
+        text(&again.stdout).trim().to_owned()
+    });
+    assert!(old.len() >= 43 && old != new, "{old} {new}");
+
+    let list = |current: &str, previous: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+            .env(
+                "LATCHKEY_DATABASE_URL",
+                format!("sqlite://{}/db.sqlite", data_dir.path().display()),
+            )
+            .env("LATCHKEY_SECRET", current)
+            .env("LATCHKEY_PREVIOUS_SECRETS", previous)
+            .env("LATCHKEY_LOG", "warn")
+            .args(["keys", "list"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    let staged = list(&old, &new);
+    let promoted = list(&new, &old);
+    let lines: Vec<&str> = staged.lines().collect();
+    assert_eq!(lines.len(), 2, "{staged}");
+    assert!(lines[0].starts_with("signing ") && lines[1].starts_with("verifying "), "{staged}");
+    let id = |line: &str| line.split_once(' ').unwrap().1.to_owned();
+    let promoted: Vec<&str> = promoted.lines().collect();
+    assert_eq!((id(promoted[0]), id(promoted[1])), (id(lines[1]), id(lines[0])));
+    assert!(!staged.contains(&old) && !staged.contains(&new), "ids only: {staged}");
+
+    // The same secret twice is refused, in one line.
+    let twice = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .env("LATCHKEY_DATABASE_URL", format!("sqlite://{}/db.sqlite", data_dir.path().display()))
+        .env("LATCHKEY_SECRET", &old)
+        .env("LATCHKEY_PREVIOUS_SECRETS", &old)
+        .args(["keys", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(twice.status.code(), Some(2));
+    assert_eq!(text(&twice.stderr).trim().lines().count(), 1, "{}", text(&twice.stderr));
+}
