@@ -16,6 +16,7 @@ mod digest;
 pub mod email_change;
 pub mod jobs;
 pub mod links;
+pub(crate) mod network;
 pub mod opens;
 pub mod outbox;
 pub mod personal_links;

@@ -10,7 +10,7 @@ use app::services::personal_links::{self, CreateError, MAX_LINKS};
 use app::services::{Services, accounts, security};
 use migrations::test_database::TestDatabase;
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
-use support::{account, change_email, services};
+use support::{account, change_email, services, stored_session_id};
 use tokens::{Rejection, Subject};
 
 async fn reload(s: &Services, user: &user::Model) -> user::Model {
@@ -43,7 +43,10 @@ async fn a_personal_link_signs_in_its_owner(database: TestDatabase) {
         let signed_in =
             personal_links::sign_in(&s.personal_links, &token, None, now).await.unwrap().unwrap();
         assert_eq!(signed_in.user_id, alice.id);
-        let row = session::Entity::find_by_id(signed_in.session_id).one(&s.db.read).await.unwrap();
+        let row = session::Entity::find_by_id(stored_session_id(&signed_in.session_id))
+            .one(&s.db.read)
+            .await
+            .unwrap();
         assert!(row.unwrap().data.contains(&format!("\"personal_link\":{}", link.id)));
     }
     let listed = personal_links::list(&s.personal_links, &alice).await.unwrap();

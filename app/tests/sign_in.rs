@@ -14,7 +14,7 @@ use app::services::sign_in::{
 use app::services::{Services, outbox};
 use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
-use support::{services, wrong_code as wrong};
+use support::{services, stored_session_id, wrong_code as wrong};
 use tokens::Rejection;
 
 fn origin(ip: &str) -> Origin<'static> {
@@ -322,7 +322,7 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
     let s = services(&database);
     let now = SystemTime::now();
     let old = app::entities::session::ActiveModel {
-        id: Set("planted".into()),
+        id: Set(stored_session_id("planted")),
         data: Set("{}".into()),
         expires_at: Set(i64::MAX),
         user_id: Set(None),
@@ -338,7 +338,9 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
 
     let sessions = app::entities::session::Entity::find().all(&s.db.read).await.unwrap();
     assert_eq!(sessions.len(), 1, "the planted session is gone");
-    assert_eq!(sessions[0].id, signed_in.session_id);
+    // Stored under its id's digest: the table holds nothing a browser could present.
+    assert_eq!(sessions[0].id, stored_session_id(&signed_in.session_id));
+    assert_ne!(sessions[0].id, signed_in.session_id);
     let data: serde_json::Value = serde_json::from_str(&sessions[0].data).unwrap();
     assert_eq!(data["auth"]["user_id"], signed_in.user_id);
     let idle = sessions[0].expires_at

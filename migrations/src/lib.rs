@@ -17,6 +17,8 @@ mod m20261202_000011_create_email_changes;
 mod m20261202_000012_create_jobs;
 mod m20261202_000013_bind_sign_in_requests;
 mod m20261202_000014_create_code_failures;
+mod m20261202_000015_fair_sign_in_mail;
+mod m20261202_000016_hash_session_ids;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_create_jobs::Migration),
             Box::new(m20261202_000013_bind_sign_in_requests::Migration),
             Box::new(m20261202_000014_create_code_failures::Migration),
+            Box::new(m20261202_000015_fair_sign_in_mail::Migration),
+            Box::new(m20261202_000016_hash_session_ids::Migration),
         ]
     }
 }

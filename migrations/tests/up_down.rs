@@ -39,11 +39,17 @@ async fn sessions_are_backfilled(database: TestDatabase) {
         ))
         .await
         .unwrap();
-    let found: Vec<(String, Option<i64>)> = rows
+    let mut found: Vec<(String, Option<i64>)> = rows
         .iter()
         .map(|row| (row.try_get("", "id").unwrap(), row.try_get("", "user_id").unwrap()))
         .collect();
-    assert_eq!(found, [("a".to_owned(), Some(42)), ("b".to_owned(), None)]);
+    found.sort();
+    // 000016 then stored each under its id's SHA-256.
+    let a = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb";
+    let b = "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d";
+    let mut expected = vec![(a.to_owned(), Some(42)), (b.to_owned(), None)];
+    expected.sort();
+    assert_eq!(found, expected);
 }
 
 #[tokio::test]

@@ -94,6 +94,15 @@ pub struct RawConfig {
     #[arg(long, env = "LATCHKEY_MAIL_DELIVERY", default_value = "on")]
     pub mail_delivery: String,
 
+    /// Messages this instance sends at once.
+    #[arg(long, env = "LATCHKEY_MAIL_CONCURRENCY", default_value = "4")]
+    pub mail_concurrency: String,
+
+    /// Sign-in emails the whole site sends per minute at most, counted across instances
+    /// (to protect the sender's reputation); the rest wait, fairly ordered by network.
+    #[arg(long, env = "LATCHKEY_SIGN_IN_EMAILS_PER_MINUTE", default_value = "600")]
+    pub sign_in_emails_per_minute: String,
+
     /// Sign-in emails allowed per address per rate window.
     #[arg(long, env = "LATCHKEY_SIGN_IN_PER_EMAIL", default_value = "5")]
     pub sign_in_per_email: String,
@@ -335,6 +344,10 @@ pub struct MailConfig {
     pub from: lettre::message::Mailbox,
     /// Run the delivery worker in this instance.
     pub deliver: bool,
+    /// Messages in flight at once in this instance.
+    pub concurrency: usize,
+    /// The site-wide ceiling on sign-in emails per minute.
+    pub sign_in_per_minute: u32,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -501,6 +514,16 @@ impl TryFrom<RawConfig> for Config {
                     ));
                 }
             },
+            concurrency: positive(
+                "LATCHKEY_MAIL_CONCURRENCY (--mail-concurrency)",
+                &raw.mail_concurrency,
+            )?
+            .try_into()
+            .unwrap_or(usize::MAX),
+            sign_in_per_minute: positive(
+                "LATCHKEY_SIGN_IN_EMAILS_PER_MINUTE (--sign-in-emails-per-minute)",
+                &raw.sign_in_emails_per_minute,
+            )?,
         };
         let client_ip_header = raw
             .client_ip_header

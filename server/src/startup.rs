@@ -98,6 +98,7 @@ pub struct Application {
     sessions: SeaOrmSessionStore,
     /// `None` when this instance leaves delivery to others.
     mailer: Option<Mailer>,
+    delivery: workers::mail_delivery::Delivery,
 }
 
 impl Application {
@@ -120,7 +121,11 @@ impl Application {
         let listener =
             TcpListener::bind(config.bind).await.map_err(|e| StartupError::Bind(config.bind, e))?;
         let router = router(state, &config, sessions.clone());
-        Ok(Self { listener, router, services, sessions, mailer })
+        let delivery = workers::mail_delivery::Delivery {
+            concurrency: config.mail.concurrency,
+            sign_in_per_minute: config.mail.sign_in_per_minute,
+        };
+        Ok(Self { listener, router, services, sessions, mailer, delivery })
     }
 
     /// The bound address (tests bind port 0 and ask which port they got).
@@ -141,8 +146,9 @@ impl Application {
         let mail = match self.mailer {
             Some(mailer) => {
                 let (services, mailer) = (self.services, std::sync::Arc::new(mailer));
+                let delivery = self.delivery;
                 tokio::spawn(workers::supervised("mail delivery", move || {
-                    workers::mail_delivery::run(services.clone(), mailer.clone())
+                    workers::mail_delivery::run(services.clone(), mailer.clone(), delivery)
                 }))
             }
             None => {

@@ -110,17 +110,20 @@ pub async fn redeem(
 /// Spends several single-use tokens with one statement, for callers that write in batches
 /// (group commit). Each answer is what [`redeem`] alone would have said, in order; of two
 /// copies of one token in the same call, the first wins. Same transaction advice as
-/// [`redeem`].
-pub async fn redeem_many(
+/// [`redeem`]. The tokens are borrowed so that a batch whose transaction failed can be
+/// tried again: the row, not the value, is what spends a token.
+pub async fn redeem_many<'a>(
     db: &impl ConnectionTrait,
-    tokens: Vec<Unredeemed>,
+    tokens: impl IntoIterator<Item = &'a Unredeemed>,
     now: SystemTime,
 ) -> Result<Vec<Result<Claims, Rejection>>, DbErr> {
     let now_secs = unix_secs(now);
-    let mut answers = Vec::with_capacity(tokens.len());
-    let mut fresh = Vec::with_capacity(tokens.len());
-    let mut seen = HashSet::with_capacity(tokens.len());
+    let tokens = tokens.into_iter();
+    let mut answers = Vec::with_capacity(tokens.size_hint().0);
+    let mut fresh = Vec::with_capacity(tokens.size_hint().0);
+    let mut seen = HashSet::with_capacity(tokens.size_hint().0);
     for Unredeemed { claims, nonce } in tokens {
+        let (claims, nonce) = (claims.clone(), *nonce);
         let expires_at = claims.expires_at.expect("single-use purposes always have a max-age");
         if now_secs >= expires_at {
             answers.push(Err(Rejection::Expired));

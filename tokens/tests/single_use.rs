@@ -117,7 +117,7 @@ async fn a_batch_redeems_each_token_once(database: TestDatabase) {
     let (spent, fresh, twice) = (mint(), mint(), mint());
     store::redeem(&database.db, unredeemed(&scope, &spent, now), now).await.unwrap();
     let batch = [&fresh, &spent, &twice, &twice].map(|t| unredeemed(&scope, t, now));
-    let answers: Vec<_> = store::redeem_many(&database.db, batch.into(), now)
+    let answers: Vec<_> = store::redeem_many(&database.db, &batch, now)
         .await
         .unwrap()
         .into_iter()
@@ -136,9 +136,9 @@ async fn a_batch_redeems_each_token_once(database: TestDatabase) {
 
     let later = now + purpose::LOGIN.max_age().unwrap();
     let expired = vec![unredeemed(&scope, &mint(), now)];
-    let answers = store::redeem_many(&database.db, expired, later).await.unwrap();
+    let answers = store::redeem_many(&database.db, &expired, later).await.unwrap();
     assert!(matches!(answers[..], [Err(Rejection::Expired)]));
-    assert!(store::redeem_many(&database.db, Vec::new(), now).await.unwrap().is_empty());
+    assert!(store::redeem_many(&database.db, &[], now).await.unwrap().is_empty());
 }
 
 /// Runs one scenario on SQLite and, where configured, on PostgreSQL.

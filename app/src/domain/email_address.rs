@@ -86,6 +86,22 @@ impl EmailAddress {
         format!("{first}•••@{domain}")
     }
 
+    /// The mailbox this address most likely reaches, for per-address rate limits, so that
+    /// `a.l.ice+1@gmail.com` and `alice+2@gmail.com` share one bucket: `+tags` dropped
+    /// everywhere (most providers deliver them to the untagged mailbox), and at Gmail dots
+    /// too, `googlemail.com` being `gmail.com`. Only for counting: mail goes to the address
+    /// as typed, and accounts stay one per address.
+    pub fn mailbox(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
+        let untagged = local.split_once('+').map_or(local, |(base, _)| base);
+        // "+tag@x" has no base; it is its own mailbox.
+        let local = if untagged.is_empty() { local } else { untagged };
+        match domain {
+            "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+            _ => format!("{local}@{domain}"),
+        }
+    }
+
     /// [`masked`](Self::masked) for an address as stored; one that no longer parses
     /// (stored under older rules) is shown as it is.
     pub fn mask_stored(stored: &str) -> String {
@@ -156,6 +172,16 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(raw).is_ok(), "{raw}");
         }
+    }
+
+    #[test]
+    fn one_mailbox_for_tags_and_gmail_dots() {
+        let mailbox = |raw: &str| EmailAddress::parse(raw).unwrap().mailbox();
+        assert_eq!(mailbox("A.L.Ice+news@gmail.com"), "alice@gmail.com");
+        assert_eq!(mailbox("alice@googlemail.com"), "alice@gmail.com");
+        assert_eq!(mailbox("alice.smith+x+y@example.com"), "alice.smith@example.com");
+        assert_eq!(mailbox("+only@example.com"), "+only@example.com");
+        assert_eq!(mailbox("bob@example.com"), "bob@example.com");
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// Delivered lowest first (see the migration that added it).
+    pub fair_rank: i32,
+    /// The asking network, for sign-in emails.
+    pub network: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub consumed_at: Option<i64>,
     pub browser_hash: Option<String>,
     pub binding: String,
+    pub mailbox: String,
+    pub network: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

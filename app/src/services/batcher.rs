@@ -6,29 +6,43 @@
 //! fixed handful of statements (multi-row inserts, `IN (…)` queries). Alone, a job is a
 //! batch of one and pays nothing extra; under load batches grow and the cost per job falls.
 //! Writes batched this way are group commit: one transaction for many requests.
+//!
+//! A batch that fails must not fail everyone in it for one bad or unlucky job: a batch the
+//! database turned down for now (SQLite busy, a PostgreSQL deadlock or serialisation
+//! failure) is tried again, and one that still fails is split in halves, each tried on its
+//! own, down to the job that fails alone. Halves run in order, so the jobs are still
+//! handled in arrival order.
 
 use std::future::Future;
+use std::ops::Range;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
+
+use crate::services::db;
 
 /// More would hold the writer for long; fewer would waste round trips.
 const MAX_BATCH: usize = 256;
 /// Jobs waiting beyond this make callers wait to enqueue (backpressure, not memory).
 const QUEUE: usize = 4096;
+/// Tries after the first for a batch failing on a transient database error, 10 ms apart,
+/// then 20 and 40: a lock held by another instance is usually gone by then.
+const RETRIES: u32 = 3;
+const FIRST_RETRY: Duration = Duration::from_millis(10);
 
 /// How to handle several jobs at once.
 pub trait Batch: Send + Sync + 'static {
-    type Job: Send + 'static;
+    type Job: Send + Sync + 'static;
     type Done: Send + 'static;
 
     /// Handles `jobs` (in arrival order) and answers each, in the same order. An error fails
     /// the whole batch, so a batch that writes must leave nothing of it written (one
-    /// transaction).
+    /// transaction): it may be run again, whole or in parts.
     fn run(
         &self,
-        jobs: Vec<Self::Job>,
+        jobs: &[Self::Job],
     ) -> impl Future<Output = Result<Vec<Self::Done>, DbErr>> + Send;
 }
 
@@ -130,29 +144,83 @@ async fn serve<B: Batch>(mut queue: mpsc::Receiver<(B::Job, Reply<B::Done>)>, ba
             continue;
         }
         let (jobs, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
-        let expected = jobs.len();
-        let handler = batch.clone();
-        // Its own task: a panic while handling fails this batch, not every later one.
-        let handled = tokio::spawn(async move { handler.run(jobs).await });
-        let answers: Result<_, Arc<str>> = match handled.await {
-            Ok(Ok(done)) if done.len() == expected => Ok(done),
-            Ok(Ok(_)) => Err(Arc::from("a batch answered the wrong number of jobs")),
-            Ok(Err(error)) => Err(Arc::from(error.to_string())),
-            Err(panic) => Err(Arc::from(format!("a batch panicked: {panic}"))),
-        };
-        match answers {
+        let answers = settle(&batch, &jobs.into()).await;
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+/// Handles `jobs` and answers each: the whole batch if it succeeds, else its halves apart,
+/// depth first so that the jobs are still handled in arrival order.
+async fn settle<B: Batch>(batch: &Arc<B>, jobs: &Arc<[B::Job]>) -> Vec<Result<B::Done, Arc<str>>> {
+    let mut answers: Vec<Option<Result<B::Done, Arc<str>>>> =
+        std::iter::repeat_with(|| None).take(jobs.len()).collect();
+    let mut ranges = vec![0..jobs.len()];
+    while let Some(range) = ranges.pop() {
+        match attempt(batch, jobs, range.clone()).await {
             Ok(done) => {
-                for (reply, done) in replies.into_iter().zip(done) {
-                    let _ = reply.send(Ok(done));
+                for (slot, done) in answers[range].iter_mut().zip(done) {
+                    *slot = Some(Ok(done));
                 }
             }
-            Err(error) => {
-                tracing::error!(%error, jobs = expected, "a batch failed");
-                for reply in replies {
-                    let _ = reply.send(Err(error.clone()));
+            Err(failure) if failure.splittable && range.len() > 1 => {
+                tracing::warn!(error = %failure.error, jobs = range.len(), "a batch failed; trying its halves apart");
+                let middle = range.start + range.len() / 2;
+                ranges.push(middle..range.end);
+                ranges.push(range.start..middle);
+            }
+            Err(failure) => {
+                tracing::error!(error = %failure.error, jobs = range.len(), "a batch failed");
+                for slot in &mut answers[range] {
+                    *slot = Some(Err(failure.error.clone()));
                 }
             }
         }
+    }
+    let unanswered = || Err(Arc::from("a job of a batch was left unanswered"));
+    answers.into_iter().map(|answer| answer.unwrap_or_else(unanswered)).collect()
+}
+
+/// Why an attempt failed, and whether trying its parts apart could help.
+struct Failure {
+    error: Arc<str>,
+    splittable: bool,
+}
+
+/// Runs the jobs in `range` as one batch, again after a transient database error.
+async fn attempt<B: Batch>(
+    batch: &Arc<B>,
+    jobs: &Arc<[B::Job]>,
+    range: Range<usize>,
+) -> Result<Vec<B::Done>, Failure> {
+    let expected = range.len();
+    let mut wait = FIRST_RETRY;
+    let mut tries = 0;
+    loop {
+        let (handler, jobs, range) = (batch.clone(), jobs.clone(), range.clone());
+        // Its own task: a panic while handling fails this attempt, not every later batch.
+        let handled = tokio::spawn(async move { handler.run(&jobs[range]).await }).await;
+        let error = match handled {
+            Ok(Ok(done)) if done.len() == expected => return Ok(done),
+            Ok(Ok(_)) => {
+                let error = Arc::from("a batch answered the wrong number of jobs");
+                return Err(Failure { error, splittable: false });
+            }
+            Ok(Err(error)) if db::is_transient(&error) && tries < RETRIES => error,
+            Ok(Err(error)) => {
+                let splittable = !db::is_unreachable(&error);
+                return Err(Failure { error: Arc::from(error.to_string()), splittable });
+            }
+            Err(panic) => {
+                let error = Arc::from(format!("a batch panicked: {panic}"));
+                return Err(Failure { error, splittable: true });
+            }
+        };
+        tracing::debug!(%error, tries, "a batch met a transient database error; trying again");
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+        tries += 1;
     }
 }
 
@@ -167,12 +235,15 @@ mod tests {
         type Job = u32;
         type Done = (u32, usize);
 
-        async fn run(&self, jobs: Vec<u32>) -> Result<Vec<(u32, usize)>, DbErr> {
+        async fn run(&self, jobs: &[u32]) -> Result<Vec<(u32, usize)>, DbErr> {
             if jobs.contains(&13) {
                 return Err(DbErr::Custom("unlucky".into()));
             }
+            if jobs.contains(&666) {
+                panic!("cursed");
+            }
             let size = jobs.len();
-            Ok(jobs.into_iter().map(|n| (n * 2, size)).collect())
+            Ok(jobs.iter().map(|n| (n * 2, size)).collect())
         }
     }
 
@@ -192,6 +263,20 @@ mod tests {
             largest = largest.max(size);
         }
         assert!(largest > 1, "concurrent jobs should share a batch");
+    }
+
+    /// A failing batch is split until the job that fails is alone: the others in it are
+    /// answered, in order, whether the bad job errs or panics.
+    #[tokio::test]
+    async fn one_bad_job_fails_alone() {
+        let doubler = Arc::new(Doubler);
+        let jobs: Arc<[u32]> = vec![1, 2, 13, 4, 5, 666, 7].into();
+        let answers = settle(&doubler, &jobs).await;
+        let doubled: Vec<Option<u32>> =
+            answers.iter().map(|a| a.as_ref().ok().map(|(n, _)| *n)).collect();
+        assert_eq!(doubled, [Some(2), Some(4), None, Some(8), Some(10), None, Some(14)]);
+        assert!(answers[2].as_ref().is_err_and(|e| e.contains("unlucky")));
+        assert!(answers[5].as_ref().is_err_and(|e| e.contains("panicked")));
     }
 
     #[tokio::test]

@@ -25,3 +25,43 @@ impl Db {
 pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// Whether `error` is the database declining for now what may succeed if tried again: SQLite
+/// busy or locked, a PostgreSQL deadlock or serialisation failure, or a full pool.
+pub(crate) fn is_transient(error: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    if matches!(error, DbErr::ConnectionAcquire(_)) {
+        return true;
+    }
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error
+    else {
+        return false;
+    };
+    let sqlx::Error::Database(e) = &**e else { return false };
+    let Some(code) = e.code() else { return false };
+    match error_backend(e.as_ref()) {
+        // Extended result codes; the primary code is the low byte (5 BUSY, 6 LOCKED).
+        Backend::Sqlite => code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+        // serialization_failure, deadlock_detected.
+        Backend::Postgres => matches!(&*code, "40001" | "40P01"),
+    }
+}
+
+/// Whether `error` says the database cannot be reached at all (rather than that one
+/// statement failed): trying again part by part would only multiply the failures.
+pub(crate) fn is_unreachable(error: &DbErr) -> bool {
+    matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
+}
+
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn error_backend(e: &dyn sea_orm::sqlx::error::DatabaseError) -> Backend {
+    if e.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    }
+}

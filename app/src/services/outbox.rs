@@ -2,6 +2,7 @@
 //! and a worker claims, delivers and settles them. At-least-once: a worker that dies
 //! mid-delivery leaves a claim that runs out, and another attempt follows.
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -10,7 +11,7 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 
-use crate::entities::outbox_message::{self as message, DROPPED, FAILED, PENDING, SENT};
+use crate::entities::outbox_message::{self as message, DROPPED, FAILED, PENDING, SENT, SIGN_IN};
 use crate::services::time::{secs, unix_secs};
 
 /// After this many failed attempts a message is given up (about 1 h 40 min of retrying).
@@ -47,48 +48,185 @@ pub fn new_message(
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        fair_rank: Set(0),
+        network: Set(None),
         ..Default::default()
     }
 }
 
-/// Claims up to `limit` due messages for `lease`. Each claim is a conditional update, so of
-/// several workers (or instances) racing for one message exactly one gets it; a claim that
-/// is neither settled nor retried before the lease ends is taken over by the next poll.
+/// Claims up to `limit` due messages for `lease`, of every kind, in the order of their
+/// fair rank as queued: see [`claim_due_fairly`].
 pub async fn claim_due(
     db: &impl ConnectionTrait,
     now: SystemTime,
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<message::Model>, DbErr> {
-    let now = unix_secs(now);
-    let free = || message::Column::LockedUntil.is_null().or(message::Column::LockedUntil.lte(now));
-    let due = message::Entity::find()
-        .filter(message::Column::Status.eq(PENDING))
-        .filter(message::Column::NextAttemptAt.lte(now))
-        // A message whose every claim ran out (a worker died on it each time) is not
-        // claimed forever.
-        .filter(message::Column::Attempts.lt(MAX_ATTEMPTS))
-        .filter(free())
-        .order_by_asc(message::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    let mut claimed = Vec::with_capacity(due.len());
-    for mut row in due {
-        let result = message::Entity::update_many()
-            .col_expr(message::Column::LockedUntil, Expr::value(now + secs(lease)))
-            .col_expr(message::Column::Attempts, Expr::col(message::Column::Attempts).add(1))
-            .filter(message::Column::Id.eq(row.id))
+    let fairness = Fairness { sign_in_room: u64::MAX, window: None };
+    claim_due_fairly(db, now, lease, limit, fairness).await
+}
+
+/// How claims share out sign-in emails.
+#[derive(Clone, Copy, Debug)]
+pub struct Fairness {
+    /// Sign-in emails that may be claimed now under the site-wide ceiling (see
+    /// [`sign_in_sent_since`]).
+    pub sign_in_room: u64,
+    /// The window over which a network's sign-in emails are counted for its rank; `None`
+    /// keeps the ranks as queued.
+    pub window: Option<Duration>,
+}
+
+/// Candidates looked at per round beyond those wanted, so that a flood's stale ranks are
+/// raised many at a time; rounds per claim, so that one claim stays short.
+const RERANK_BATCH: u64 = 64;
+const MAX_ROUNDS: usize = 16;
+
+/// Claims up to `limit` due messages for `lease`, of which at most `sign_in_room` sign-in
+/// emails, lowest fair rank first and oldest first within a rank.
+///
+/// A sign-in email's rank is how many its network had asked for in the window: set when
+/// queued, and raised here for a candidate whose network has asked for more since (so the
+/// first email of a network that then asked for thousands does not keep its place ahead of
+/// a person who asked once). A network that asks for many waits behind those that ask for
+/// few, and a flood cannot push one real request to the back.
+///
+/// Each claim is a conditional update, so of several workers (or instances) racing for one
+/// message exactly one gets it; a claim that is neither settled nor retried before the
+/// lease ends is taken over by the next poll.
+pub async fn claim_due_fairly(
+    db: &impl ConnectionTrait,
+    now: SystemTime,
+    lease: Duration,
+    limit: u64,
+    fairness: Fairness,
+) -> Result<Vec<message::Model>, DbErr> {
+    let now_secs = unix_secs(now);
+    let free =
+        || message::Column::LockedUntil.is_null().or(message::Column::LockedUntil.lte(now_secs));
+    let mut claimed = Vec::new();
+    let mut sign_in_room = fairness.sign_in_room;
+    for _ in 0..MAX_ROUNDS {
+        let wanted = limit.saturating_sub(claimed.len() as u64);
+        if wanted == 0 {
+            break;
+        }
+        let mut due = message::Entity::find()
             .filter(message::Column::Status.eq(PENDING))
-            .filter(free())
-            .exec(db)
+            .filter(message::Column::NextAttemptAt.lte(now_secs))
+            // A message whose every claim ran out (a worker died on it each time) is not
+            // claimed forever.
+            .filter(message::Column::Attempts.lt(MAX_ATTEMPTS))
+            .filter(free());
+        if sign_in_room == 0 {
+            due = due.filter(message::Column::Kind.ne(SIGN_IN));
+        }
+        let candidates = due
+            .order_by_asc(message::Column::FairRank)
+            .order_by_asc(message::Column::Id)
+            .limit(wanted + if fairness.window.is_some() { RERANK_BATCH } else { 0 })
+            .all(db)
             .await?;
-        if result.rows_affected == 1 {
-            row.attempts += 1;
-            claimed.push(row);
+        if candidates.is_empty() {
+            break;
+        }
+        let raised = match fairness.window {
+            Some(window) => raise_stale_ranks(db, &candidates, now - window).await?,
+            None => HashMap::new(),
+        };
+        // A raised candidate may now belong behind others not fetched: only those still
+        // ranked below every raised one keep their place this round.
+        let bar = raised.values().copied().min().unwrap_or(i32::MAX);
+        let keeping = candidates
+            .into_iter()
+            .filter(|row| !raised.contains_key(&row.id) && row.fair_rank < bar);
+        for mut row in keeping {
+            if claimed.len() as u64 >= limit {
+                break;
+            }
+            if row.kind == SIGN_IN {
+                if sign_in_room == 0 {
+                    continue;
+                }
+                sign_in_room -= 1;
+            }
+            let result = message::Entity::update_many()
+                .col_expr(message::Column::LockedUntil, Expr::value(now_secs + secs(lease)))
+                .col_expr(message::Column::Attempts, Expr::col(message::Column::Attempts).add(1))
+                .filter(message::Column::Id.eq(row.id))
+                .filter(message::Column::Status.eq(PENDING))
+                .filter(free())
+                .exec(db)
+                .await?;
+            if result.rows_affected == 1 {
+                row.attempts += 1;
+                claimed.push(row);
+            }
+        }
+        // With no rank raised, the next round would find the same candidates.
+        if raised.is_empty() {
+            break;
         }
     }
     Ok(claimed)
+}
+
+/// Raises the rank of each sign-in candidate whose network has asked for more emails since
+/// it was ranked (counted since `since`); returns the ids raised, with their new ranks.
+async fn raise_stale_ranks(
+    db: &impl ConnectionTrait,
+    candidates: &[message::Model],
+    since: SystemTime,
+) -> Result<HashMap<i64, i32>, DbErr> {
+    let networks: HashSet<&str> = candidates.iter().filter_map(|m| m.network.as_deref()).collect();
+    if networks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let counted: Vec<(String, i64)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Network)
+        .column_as(message::Column::Id.count(), "n")
+        .filter(message::Column::Network.is_in(networks))
+        .filter(message::Column::CreatedAt.gt(unix_secs(since)))
+        .group_by(message::Column::Network)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let volume: HashMap<String, i64> = counted.into_iter().collect();
+    let mut raised_to: HashMap<i32, Vec<i64>> = HashMap::new();
+    for message in candidates {
+        let Some(network) = &message.network else { continue };
+        let rank = volume.get(network).map_or(0, |n| i32::try_from(n - 1).unwrap_or(i32::MAX));
+        if rank > message.fair_rank {
+            raised_to.entry(rank).or_default().push(message.id);
+        }
+    }
+    let mut raised = HashMap::new();
+    for (rank, ids) in raised_to {
+        message::Entity::update_many()
+            .col_expr(message::Column::FairRank, Expr::value(rank))
+            .filter(message::Column::Id.is_in(ids.iter().copied()))
+            .filter(message::Column::Status.eq(PENDING))
+            .exec(db)
+            .await?;
+        raised.extend(ids.into_iter().map(|id| (id, rank)));
+    }
+    Ok(raised)
+}
+
+/// Sign-in emails sent since `since`, by every instance: what the site-wide ceiling on
+/// sign-in emails per minute counts (with the worker's own deliveries in flight).
+pub async fn sign_in_sent_since(
+    db: &impl ConnectionTrait,
+    since: SystemTime,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    message::Entity::find()
+        .filter(message::Column::Kind.eq(SIGN_IN))
+        .filter(message::Column::Status.eq(SENT))
+        .filter(message::Column::SentAt.gt(unix_secs(since)))
+        .count(db)
+        .await
 }
 
 /// Delivered.

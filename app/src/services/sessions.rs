@@ -214,12 +214,12 @@ pub async fn of_account(
                 && record.token_epoch == user.token_epoch
                 && now_secs - record.signed_in_at < absolute;
             live.then(|| SessionSummary {
-                handle: handle_of(&row.id),
+                handle: handle_of_stored(&row.id),
                 signed_in_at: from_unix(record.signed_in_at),
                 seen_at: from_unix(record.seen_at),
                 seen_from: record.seen_from,
                 by_personal_link: record.personal_link.is_some(),
-                this_device: current == Some(row.id.as_str()),
+                this_device: current.is_some_and(|id| stored_id(id) == row.id),
             })
         })
         .collect();
@@ -234,7 +234,7 @@ pub fn is_handle(text: &str) -> bool {
 
 /// Whether `handle` names the session `session_id`.
 pub fn is_handle_of(handle: &str, session_id: &str) -> bool {
-    handle_of(session_id) == handle
+    handle_of_stored(&stored_id(session_id)) == handle
 }
 
 /// Ends the account's session named `handle`; false if there is none. For the asking
@@ -246,7 +246,7 @@ pub async fn end(sessions: &Sessions, user_id: i64, handle: &str) -> Result<bool
         .await?
         .into_iter()
         .map(|row| row.id)
-        .filter(|id| handle_of(id) == handle);
+        .filter(|id| handle_of_stored(id) == handle);
     let ids: Vec<String> = ids.collect();
     if ids.is_empty() {
         return Ok(false);
@@ -259,11 +259,15 @@ pub async fn end(sessions: &Sessions, user_id: i64, handle: &str) -> Result<bool
     Ok(deleted.rows_affected > 0)
 }
 
-/// A session's public name: the first 16 hex digits of its id's SHA-256.
-fn handle_of(id: &str) -> String {
-    let mut digest = crate::services::digest::sha256_hex(id);
-    digest.truncate(16);
-    digest
+/// What the database keeps of a session's id, the cookie's secret: its SHA-256, so a
+/// leaked table or backup holds no session anyone can present.
+fn stored_id(id: &str) -> String {
+    crate::services::digest::sha256_hex(id)
+}
+
+/// A session's public name, from its row: the first 16 hex digits of its id's SHA-256.
+fn handle_of_stored(stored: &str) -> String {
+    stored.chars().take(16).collect()
 }
 
 #[cfg(test)]

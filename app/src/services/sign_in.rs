@@ -45,10 +45,10 @@ pub use self::signed_in::SignedIn;
 use self::writer::Writer;
 use crate::domain::{EmailAddress, NextPath, SignInCode};
 use crate::entities::{sign_in_request, user};
-use crate::services::accounts;
 use crate::services::batcher::Placement;
 use crate::services::time::{from_unix, secs, unix_secs};
 use crate::services::{Db, Scopes, SignInSettings};
+use crate::services::{accounts, network};
 
 /// The sign-in feature: its database, rules, and the batching tasks of its hot paths.
 /// Cheap to clone.
@@ -127,11 +127,14 @@ pub async fn request(
     let (handle, handle_hash) = new_handle();
     let address = EmailAddress::parse(email).ok();
     let ip = rate_limit_key(origin.client_ip);
+    let email = address.as_ref().map_or_else(|| truncate(email.trim(), 254), ToString::to_string);
     let pending = Pending {
         handle_hash,
         valid_address: address.is_some(),
-        email: address.map_or_else(|| truncate(email.trim(), 254), |a| a.to_string()),
+        mailbox: address.as_ref().map_or_else(|| email.clone(), EmailAddress::mailbox),
+        email,
         client_ip: ip.clone(),
+        network: network::mail_network(origin.client_ip),
         user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
         next: next.and_then(NextPath::parse),
         browser_hash: origin.browser.map(hash_handle),
@@ -268,8 +271,10 @@ pub async fn issue_link(
     let request = Pending {
         handle_hash: new_handle().1,
         email: email.to_string(),
+        mailbox: email.mailbox(),
         valid_address: true,
         client_ip: "command line".to_owned(),
+        network: "command line".to_owned(),
         user_agent: "latchkey link login".to_owned(),
         next: next.cloned(),
         browser_hash: None,
@@ -391,9 +396,13 @@ pub async fn resend_link(
     let ip = rate_limit_key(origin.client_ip);
     let pending = Pending {
         handle_hash: new_handle().1,
+        // Stored by a request that parsed it, so it parses.
+        mailbox: EmailAddress::parse(&old.email)
+            .map_or_else(|_| old.email.clone(), |a| a.mailbox()),
         email: old.email,
         valid_address: true,
         client_ip: ip.clone(),
+        network: network::mail_network(origin.client_ip),
         user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
         next: old.next_path.as_deref().and_then(NextPath::parse),
         browser_hash: None,
@@ -572,19 +581,9 @@ fn hash_handle(handle: &str) -> String {
     crate::services::digest::sha256_hex(handle)
 }
 
-/// IPv6 clients are limited per /64, the block a single subscriber usually gets.
+/// Requests are counted per address, and per /64 for IPv6 (the block one subscriber gets).
 fn rate_limit_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let mut segments = v6.segments();
-                segments[4..].fill(0);
-                format!("{}/64", std::net::Ipv6Addr::from(segments))
-            }
-        },
-    }
+    network::block(ip, 32, 64)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

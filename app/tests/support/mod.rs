@@ -99,6 +99,12 @@ pub async fn email_change_token(
 /// `token` with one bit of its tag changed. The next-to-last character always carries six
 /// data bits (the last may carry padding bits, whose change strict decoding refuses as
 /// malformed), so the result is well-formed and fails only on its signature.
+/// What the sessions table keeps of a session id: its SHA-256, in hex.
+pub fn stored_session_id(id: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn tamper_tag(token: &str) -> String {
     let mut tampered = token.to_owned().into_bytes();
     let inside_tag = tampered.len() - 2;

@@ -1,46 +1,139 @@
-//! Delivers the outbox: claims due messages, renders and sends them one at a time, and
-//! settles each (sent, retried with backoff, or dropped). One message at a time also bounds
-//! the CPU that code hashing can take, however many requests arrive.
+//! Delivers the outbox: claims due messages, renders and sends several at a time (a
+//! setting), and settles each (sent, retried with backoff, or dropped).
+//!
+//! Why this shape: claims come in fair order (see `outbox::claim_due_fairly`), so a flood
+//! waits behind the networks that asked for few; a few sends in flight keep one slow SMTP
+//! exchange from holding up the queue, while still bounding the CPU that code hashing can
+//! take however many requests arrive; and a site-wide ceiling on sign-in emails per minute,
+//! counted in the database across instances, protects the sender's reputation. Because of
+//! the fair order the ceiling is no lever to lock others out: a flooding network only delays
+//! its own mail.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use app::entities::outbox_message;
 use app::mail;
 use app::services::{Services, email_change, outbox, reports, shares, sign_in};
+use tokio::task::JoinSet;
 
 use crate::mailer::{Mailer, SendError};
 
 /// A claim outlives the longest SMTP exchange (20 s) by far; past it, another worker may
-/// retry. Claims are one message at a time, so a lease never covers a queue of sends.
+/// retry. Each message is claimed when a send slot is free, so a lease never covers a queue.
 const LEASE: Duration = Duration::from_secs(120);
 /// Other instances' messages, and retries coming due, are found at least this often.
 const POLL: Duration = Duration::from_secs(1);
-const BATCH: u64 = 1;
+const MINUTE: Duration = Duration::from_secs(60);
 
-pub async fn run(services: Services, mailer: std::sync::Arc<Mailer>) {
-    tracing::info!(transport = %mailer.describe(), "mail worker started");
+/// How this instance delivers.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery {
+    /// Messages in flight at once (at least 1).
+    pub concurrency: usize,
+    /// Sign-in emails the whole site sends per minute at most.
+    pub sign_in_per_minute: u32,
+}
+
+pub async fn run(services: Services, mailer: Arc<Mailer>, delivery: Delivery) {
+    tracing::info!(
+        transport = %mailer.describe(),
+        concurrency = delivery.concurrency,
+        sign_in_per_minute = delivery.sign_in_per_minute,
+        "mail worker started"
+    );
+    let sign_in_in_flight = Arc::new(AtomicU64::new(0));
+    let mut in_flight = JoinSet::new();
+    let mut warned_minute = None;
     loop {
-        let delivered = match deliver_due(&services, &mailer).await {
-            Ok(count) => count,
-            Err(error) => {
-                tracing::warn!(%error, "mail worker: database error; retrying shortly");
-                0
+        let free = delivery.concurrency.saturating_sub(in_flight.len());
+        let mut claimed = 0;
+        if free > 0 {
+            match claim(&services, delivery, free, &sign_in_in_flight, &mut warned_minute).await {
+                Ok(messages) => {
+                    claimed = messages.len();
+                    for message in messages {
+                        let (services, mailer) = (services.clone(), mailer.clone());
+                        let slot = SignInSlot::take(&sign_in_in_flight, &message);
+                        in_flight.spawn(async move {
+                            let _slot = slot;
+                            if let Err(error) = deliver(&services, &mailer, &message).await {
+                                tracing::warn!(message = message.id, %error, "mail worker: database error settling a message; its claim will run out and it is retried");
+                            }
+                        });
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "mail worker: database error; retrying shortly");
+                }
             }
-        };
-        if delivered == 0 {
-            // Woken early when a request queues mail.
-            let _ = tokio::time::timeout(POLL, services.mail_queued.notified()).await;
+        }
+        let full = in_flight.len() >= delivery.concurrency;
+        if claimed > 0 && !full {
+            continue;
+        }
+        tokio::select! {
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                if let Err(error) = done {
+                    tracing::error!(%error, "mail worker: a delivery panicked; its claim will run out and it is retried");
+                }
+            }
+            // Woken early when a request queues mail (unless every slot is busy).
+            () = services.mail_queued.notified(), if !full => {}
+            () = tokio::time::sleep(POLL), if !full => {}
         }
     }
 }
 
-/// One pass: claims a message and settles it. Returns how many it claimed.
-pub async fn deliver_due(services: &Services, mailer: &Mailer) -> Result<usize, sea_orm::DbErr> {
-    let claimed = outbox::claim_due(&services.db.write, SystemTime::now(), LEASE, BATCH).await?;
-    for message in &claimed {
-        deliver(services, mailer, message).await?;
+/// Claims up to `free` due messages, within the site-wide ceiling on sign-in emails.
+async fn claim(
+    services: &Services,
+    delivery: Delivery,
+    free: usize,
+    sign_in_in_flight: &AtomicU64,
+    warned_minute: &mut Option<u64>,
+) -> Result<Vec<outbox_message::Model>, sea_orm::DbErr> {
+    let now = SystemTime::now();
+    let db = &services.db.write;
+    let sent = outbox::sign_in_sent_since(db, now - MINUTE).await?;
+    let used = sent + sign_in_in_flight.load(Ordering::Relaxed);
+    let room = u64::from(delivery.sign_in_per_minute).saturating_sub(used);
+    if room == 0 {
+        let minute = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs() / 60;
+        if warned_minute.replace(minute) != Some(minute) {
+            tracing::warn!(
+                per_minute = delivery.sign_in_per_minute,
+                "site-wide ceiling of sign-in emails per minute reached; the rest wait, in fair order"
+            );
+        }
     }
-    Ok(claimed.len())
+    let limit = u64::try_from(free).unwrap_or(1);
+    let fairness =
+        outbox::Fairness { sign_in_room: room, window: Some(services.settings.rate_window) };
+    outbox::claim_due_fairly(db, now, LEASE, limit, fairness).await
+}
+
+/// A sign-in email in flight, counted against the ceiling until its task ends (even by a
+/// panic), since the database counts it only once it is sent.
+struct SignInSlot(Option<Arc<AtomicU64>>);
+
+impl SignInSlot {
+    fn take(counter: &Arc<AtomicU64>, message: &outbox_message::Model) -> Self {
+        if message.kind != outbox_message::SIGN_IN {
+            return Self(None);
+        }
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(Some(counter.clone()))
+    }
+}
+
+impl Drop for SignInSlot {
+    fn drop(&mut self) {
+        if let Some(counter) = &self.0 {
+            counter.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 async fn deliver(

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryF
 use tower_sessions::session::Id;
 
 use super::record::{KEY, SignedInSession};
-use super::store;
+use super::{store, stored_id};
 use crate::entities::session;
 use crate::services::time::{secs, unix_secs};
 
@@ -39,7 +39,7 @@ pub(crate) async fn start(
     idle: Duration,
 ) -> Result<Vec<String>, DbErr> {
     let now = unix_secs(now);
-    let replaced: Vec<&str> = starts.iter().filter_map(|s| s.replaces).collect();
+    let replaced: Vec<String> = starts.iter().filter_map(|s| s.replaces).map(stored_id).collect();
     if !replaced.is_empty() {
         session::Entity::delete_many()
             .filter(session::Column::Id.is_in(replaced))
@@ -68,13 +68,15 @@ pub(crate) async fn start(
         .collect();
     // Ids are 128 random bits, so a collision is all but impossible; if one happens, draw
     // another id rather than overwrite someone else's session.
+    let mut ids = vec![String::new(); rows.len()];
     let mut waiting: Vec<usize> = (0..rows.len()).collect();
     for _ in 0..MAX_ID_DRAWS {
         if waiting.is_empty() {
             break;
         }
         let batch = waiting.iter().map(|&i| {
-            rows[i].id = Id::default().to_string();
+            ids[i] = Id::default().to_string();
+            rows[i].id = stored_id(&ids[i]);
             rows[i].clone()
         });
         let batch: Vec<_> = batch.collect();
@@ -86,5 +88,5 @@ pub(crate) async fn start(
     if !waiting.is_empty() {
         return Err(DbErr::Custom("no free session id after several draws".into()));
     }
-    Ok(rows.into_iter().map(|row| row.id).collect())
+    Ok(ids)
 }

@@ -1,6 +1,6 @@
 //! tower-sessions' store on SeaORM: sessions live in the database, so every instance sees
 //! them and a restart signs nobody out. The library owns ids, cookies and expiry; this only
-//! persists records. Sessions started by signing in are written by the sign-in itself (see
+//! persists records, each under its id's SHA-256 (the id itself is the cookie's secret). Sessions started by signing in are written by the sign-in itself (see
 //! `start`); the library creates no others today, so its `create` writes directly.
 
 use std::collections::HashSet;
@@ -14,8 +14,8 @@ use sea_orm::{
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-use super::Sessions;
 use super::record::KEY;
+use super::{Sessions, stored_id};
 use crate::entities::session;
 use crate::services::Db;
 use crate::services::time::unix_secs;
@@ -47,7 +47,7 @@ fn row(record: &Record) -> session_store::Result<session::Model> {
     let user_id =
         record.data.get(KEY).and_then(|auth| auth.get("user_id")).and_then(|id| id.as_i64());
     Ok(session::Model {
-        id: record.id.to_string(),
+        id: stored_id(&record.id.to_string()),
         data,
         expires_at: record.expiry_date.unix_timestamp(),
         user_id,
@@ -120,7 +120,7 @@ impl SessionStore for SeaOrmSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = unix_secs(SystemTime::now());
-        let Some(found) = session::Entity::find_by_id(id.to_string())
+        let Some(found) = session::Entity::find_by_id(stored_id(&id.to_string()))
             .filter(session::Column::ExpiresAt.gt(now))
             .one(&self.db.read)
             .await
@@ -136,7 +136,7 @@ impl SessionStore for SeaOrmSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        session::Entity::delete_by_id(id.to_string())
+        session::Entity::delete_by_id(stored_id(&id.to_string()))
             .exec(&self.db.write)
             .await
             .map_err(backend)?;

@@ -26,6 +26,7 @@ use sea_orm::{
 
 use crate::entities::code_failure;
 use crate::services::CodeBudgets;
+use crate::services::network::block;
 use crate::services::time::{secs, unix_secs};
 
 const SITE: &str = "site";
@@ -128,7 +129,7 @@ impl Budgets {
             },
             Bucket {
                 name: SITE.into(),
-                since: now - 60,
+                since: now - secs(MINUTE),
                 limit: limits.site_per_minute,
                 spent: Spent::Site,
             },
@@ -179,26 +180,16 @@ struct Bucket {
 /// The blocks of the client's network that have a budget, with their limits: an IPv4
 /// address and its /24, or an IPv6 /64, /56 and /48 (an IPv4-mapped address is IPv4).
 fn networks(ip: IpAddr, limits: &CodeBudgets) -> Vec<(String, u32)> {
-    let v4 = match ip {
-        IpAddr::V4(v4) => Some(v4),
-        IpAddr::V6(v6) => v6.to_ipv4_mapped(),
+    let is_v4 = match ip {
+        IpAddr::V4(_) => true,
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some(),
     };
-    if let Some(v4) = v4 {
-        let [a, b, c, _] = v4.octets();
-        return vec![
-            (v4.to_string(), limits.per_ipv4),
-            (format!("{a}.{b}.{c}.0/24"), limits.per_ipv4_24),
-        ];
-    }
-    let IpAddr::V6(v6) = ip else { unreachable!("IPv4 handled above") };
-    let bits = u128::from(v6);
-    [(64, limits.per_ipv6_64), (56, limits.per_ipv6_56), (48, limits.per_ipv6_48)]
-        .into_iter()
-        .map(|(prefix, limit)| {
-            let block = std::net::Ipv6Addr::from(bits & (u128::MAX << (128 - prefix)));
-            (format!("{block}/{prefix}"), limit)
-        })
-        .collect()
+    let blocks: &[(u8, u8, u32)] = if is_v4 {
+        &[(32, 128, limits.per_ipv4), (24, 128, limits.per_ipv4_24)]
+    } else {
+        &[(32, 64, limits.per_ipv6_64), (32, 56, limits.per_ipv6_56), (32, 48, limits.per_ipv6_48)]
+    };
+    blocks.iter().map(|&(v4, v6, limit)| (block(ip, v4, v6), limit)).collect()
 }
 
 #[cfg(test)]

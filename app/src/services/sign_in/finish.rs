@@ -190,8 +190,10 @@ mod tests {
         let pending = Pending {
             handle_hash: format!("{email}{:?}", std::time::Instant::now()),
             email: email.to_owned(),
+            mailbox: email.to_owned(),
             valid_address: true,
             client_ip: "192.0.2.1".into(),
+            network: "192.0.2.0/24".into(),
             user_agent: String::new(),
             next: None,
             browser_hash: None,

@@ -43,7 +43,7 @@ impl Batch for LinkChecks {
     type Job = Presented;
     type Done = Result<ValidLink, Rejection>;
 
-    async fn run(&self, links: Vec<Presented>) -> Result<Vec<Self::Done>, DbErr> {
+    async fn run(&self, links: &[Presented]) -> Result<Vec<Self::Done>, DbErr> {
         verify(&self.read, &self.scopes.login, links.iter().map(|l| (l.token.as_str(), l.now)))
             .await
     }

@@ -22,7 +22,7 @@ pub struct Spend {
 /// it was checked is refused.
 pub(super) async fn spend(
     txn: &DatabaseTransaction,
-    links: Vec<Spend>,
+    links: &[&Spend],
     idle: Duration,
 ) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
     // A batch is written at one instant: the latest of its requests' clocks.
@@ -30,9 +30,10 @@ pub(super) async fn spend(
         return Ok(Vec::new());
     };
     let (tokens, finishing): (Vec<_>, Vec<_>) = links
-        .into_iter()
+        .iter()
         .map(|Spend { link, replaces, .. }| {
-            (link.token, Finishing { request: link.request, user: link.user, replaces })
+            let (request, user) = (link.request.clone(), link.user.clone());
+            (&link.token, Finishing { request, user, replaces: replaces.clone() })
         })
         .unzip();
     let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;

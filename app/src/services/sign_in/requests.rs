@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, UnionType};
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbErr, EntityTrait as _,
-    QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
+    ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Set, Statement,
 };
 
 use crate::domain::NextPath;
@@ -32,8 +32,13 @@ pub struct Pending {
     pub handle_hash: String,
     /// Normalised address, or the input as typed when it did not parse.
     pub email: String,
+    /// What the per-address limit counts by (`EmailAddress::mailbox`).
+    pub mailbox: String,
     pub valid_address: bool,
+    /// The per-IP limit's key (an IPv6 /64).
     pub client_ip: String,
+    /// Fair delivery's key (`network::mail_network`).
+    pub network: String,
     pub user_agent: String,
     pub next: Option<NextPath>,
     /// Digest of the requesting browser's cookie secret, if it sent one.
@@ -61,6 +66,8 @@ impl Pending {
             consumed_at: Set(None),
             browser_hash: Set(self.browser_hash.clone()),
             binding: Set(self.binding.to_owned()),
+            mailbox: Set(self.mailbox.clone()),
+            network: Set(self.network.clone()),
             ..Default::default()
         }
     }
@@ -78,22 +85,24 @@ pub(super) struct SignInRules {
     pub login_max_age: Duration,
 }
 
-/// The counts both rate limits need for a batch, in one query: recent requests per client
-/// address, and recent mailed requests per email address, of the batch's senders.
+/// What the rate limits and fair delivery need of a batch's senders, in one query: recent
+/// requests per client address, and recent mailed requests per mailbox and per network.
 #[derive(Default)]
 struct RecentCounts {
     per_ip: HashMap<String, i64>,
-    per_email: HashMap<String, i64>,
+    per_mailbox: HashMap<String, i64>,
+    per_network: HashMap<String, i64>,
 }
 
 async fn recent_counts(
     txn: &DatabaseTransaction,
-    batch: &[Pending],
+    batch: &[&Pending],
     since: i64,
 ) -> Result<RecentCounts, DbErr> {
     use sign_in_request::Column as C;
     const PER_IP: i32 = 0;
-    const PER_EMAIL: i32 = 1;
+    const PER_MAILBOX: i32 = 1;
+    const PER_NETWORK: i32 = 2;
     let count = |kind: i32, key: C, values: Vec<&str>| {
         let query = sign_in_request::Entity::find()
             .select_only()
@@ -102,27 +111,66 @@ async fn recent_counts(
             .column_as(Expr::col(C::Id).count(), "n")
             .filter(key.is_in(values))
             .filter(C::CreatedAt.gt(since));
-        // Only mailed requests count against an address: the limit is on emails sent.
-        let query = if kind == PER_EMAIL { query.filter(C::Mailed.eq(true)) } else { query };
+        // Only mailed requests count against an address (the limit is on emails sent) and
+        // towards a network's place in the queue.
+        let query = if kind == PER_IP { query } else { query.filter(C::Mailed.eq(true)) };
         query.group_by(key).into_query()
     };
     let ips = batch.iter().map(|p| p.client_ip.as_str()).collect();
-    let emails: Vec<&str> =
-        batch.iter().filter(|p| p.valid_address).map(|p| p.email.as_str()).collect();
+    let networks = batch.iter().map(|p| p.network.as_str()).collect();
+    let mailboxes: Vec<&str> =
+        batch.iter().filter(|p| p.valid_address).map(|p| p.mailbox.as_str()).collect();
     let mut query = count(PER_IP, C::ClientIp, ips);
-    if !emails.is_empty() {
-        query.union(UnionType::All, count(PER_EMAIL, C::Email, emails));
+    query.union(UnionType::All, count(PER_NETWORK, C::Network, networks));
+    if !mailboxes.is_empty() {
+        query.union(UnionType::All, count(PER_MAILBOX, C::Mailbox, mailboxes));
     }
     let mut counts = RecentCounts::default();
     for row in txn.query_all(&query).await? {
         let (kind, key, n): (i32, String, i64) =
             (row.try_get("", "kind")?, row.try_get("", "key")?, row.try_get("", "n")?);
         match kind {
-            PER_EMAIL => counts.per_email.insert(key, n),
+            PER_MAILBOX => counts.per_mailbox.insert(key, n),
+            PER_NETWORK => counts.per_network.insert(key, n),
             _ => counts.per_ip.insert(key, n),
         };
     }
     Ok(counts)
+}
+
+/// On PostgreSQL, takes a lock per client address and per mailbox of the batch until the
+/// transaction ends, so that batches written at once by several instances count each
+/// other's rows and the limits hold exactly: without it each would count only what was
+/// committed before it began, and admit a full quota of its own. Locks are taken in one
+/// order everywhere, so two batches cannot deadlock (and if they did, the batcher retries).
+/// SQLite needs none: its writer takes the database's one write lock at `BEGIN IMMEDIATE`.
+async fn lock_buckets(txn: &DatabaseTransaction, batch: &[&Pending]) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = batch
+        .iter()
+        .flat_map(|p| [format!("ip:{}", p.client_ip), format!("mailbox:{}", p.mailbox)])
+        .map(|bucket| lock_key(&bucket))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // Numbers computed here, so written inline; the sorted subquery fixes the lock order.
+    let values: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
+    let sql = format!(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM (VALUES {}) AS v(k) ORDER BY k) AS keys",
+        values.join(", ")
+    );
+    txn.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
+    Ok(())
+}
+
+/// A bucket's advisory lock: 64 bits of its name's SHA-256, under a prefix of its own so
+/// that no other lock in the database shares the key by accident.
+fn lock_key(bucket: &str) -> i64 {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::digest(format!("latchkey sign-in limit\0{bucket}").as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
 }
 
 /// Records `batch` in the caller's transaction and queues the emails of those within the
@@ -130,7 +178,7 @@ async fn recent_counts(
 pub(super) async fn write(
     txn: &DatabaseTransaction,
     rules: &SignInRules,
-    batch: Vec<Pending>,
+    batch: &[&Pending],
 ) -> Result<Vec<Written>, DbErr> {
     if batch.is_empty() {
         return Ok(Vec::new());
@@ -140,12 +188,15 @@ pub(super) async fn write(
     let earliest = batch.iter().map(|p| unix_secs(p.now)).min().unwrap_or_default();
     let since = earliest - window;
 
-    let RecentCounts { mut per_ip, mut per_email } = recent_counts(txn, &batch, since).await?;
+    lock_buckets(txn, batch).await?;
+    let RecentCounts { mut per_ip, mut per_mailbox, mut per_network } =
+        recent_counts(txn, batch, since).await?;
 
     // In arrival order, as if each had been written alone.
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut ranks = Vec::with_capacity(batch.len());
     let mut rows = Vec::new();
-    for pending in &batch {
+    for pending in batch {
         let from_ip = per_ip.entry(pending.client_ip.clone()).or_default();
         if *from_ip >= i64::from(settings.per_ip) {
             outcomes.push(Outcome::OverIpLimit);
@@ -155,7 +206,7 @@ pub(super) async fn write(
         let outcome = if !pending.valid_address {
             Outcome::InvalidAddress
         } else {
-            let mailed = per_email.entry(pending.email.clone()).or_default();
+            let mailed = per_mailbox.entry(pending.mailbox.clone()).or_default();
             if *mailed >= i64::from(settings.per_email) {
                 Outcome::OverAddressLimit
             } else {
@@ -163,6 +214,11 @@ pub(super) async fn write(
                 Outcome::Queued
             }
         };
+        if outcome == Outcome::Queued {
+            let sent = per_network.entry(pending.network.clone()).or_default();
+            ranks.push(i32::try_from(*sent).unwrap_or(i32::MAX));
+            *sent += 1;
+        }
         outcomes.push(outcome);
         rows.push(pending.row(outcome == Outcome::Queued, rules.login_max_age));
     }
@@ -181,20 +237,22 @@ pub(super) async fn write(
         .zip(outcomes)
         .map(|(pending, outcome)| Written { outcome, id: ids.get(&pending.handle_hash).copied() })
         .collect();
-    let messages: Vec<(i64, &str, SystemTime)> = batch
+    // `ranks` holds one entry per queued request, in order.
+    let messages: Vec<outbox_message::ActiveModel> = batch
         .iter()
         .zip(&written)
         .filter(|(_, w)| w.outcome == Outcome::Queued)
-        .filter_map(|(p, w)| Some((w.id?, p.email.as_str(), p.now)))
+        .zip(ranks)
+        .filter_map(|((pending, w), rank)| {
+            let mut message =
+                outbox::new_message(outbox_message::SIGN_IN, w.id?, &pending.email, pending.now);
+            message.fair_rank = Set(rank);
+            message.network = Set(Some(pending.network.clone()));
+            Some(message)
+        })
         .collect();
     if !messages.is_empty() {
-        outbox_message::Entity::insert_many(
-            messages
-                .into_iter()
-                .map(|(id, to, now)| outbox::new_message(outbox_message::SIGN_IN, id, to, now)),
-        )
-        .exec_without_returning(txn)
-        .await?;
+        outbox_message::Entity::insert_many(messages).exec_without_returning(txn).await?;
     }
     Ok(written)
 }

@@ -59,7 +59,7 @@ impl Batch for Writes {
     type Job = Job;
     type Done = Done;
 
-    async fn run(&self, jobs: Vec<Job>) -> Result<Vec<Done>, DbErr> {
+    async fn run(&self, jobs: &[Job]) -> Result<Vec<Done>, DbErr> {
         let mut kinds = Vec::with_capacity(jobs.len());
         let (mut requests, mut spends) = (Vec::new(), Vec::new());
         for job in jobs {
@@ -69,7 +69,7 @@ impl Batch for Writes {
                     Kind::SignInRequest
                 }
                 Job::SpendLink(spend) => {
-                    spends.push(*spend);
+                    spends.push(&**spend);
                     Kind::SpendLink
                 }
             });
@@ -82,9 +82,9 @@ impl Batch for Writes {
             ..TransactionOptions::default()
         };
         let txn = self.write.begin_with_options(options).await?;
-        let requests = requests::write(&txn, &self.rules, requests).await?;
+        let requests = requests::write(&txn, &self.rules, &requests).await?;
         let idle = self.rules.settings.session_idle;
-        let spends = redeem::spend(&txn, spends, idle).await?;
+        let spends = redeem::spend(&txn, &spends, idle).await?;
         txn.commit().await?;
         if requests.iter().any(|w| w.outcome == Outcome::Queued) {
             self.mail_queued.notify_one();
