@@ -12,6 +12,13 @@
 #   bench/sign_in.sh            # builds the release site first
 #   SKIP_BUILD=1 bench/sign_in.sh
 #   BENCH_RUNS=5 bench/sign_in.sh   # runs per scenario (default 3; medians reported)
+#   SESAME_HARNESS=path bench/sign_in.sh   # where the django-sesame harness is
+#
+# Right before and right after our runs, the django-sesame harness (../shared/peers/
+# django-sesame, 2 gunicorn sync workers, same wrk settings, every request a new connection)
+# measures its /request-link/ and LoginView; the script prints our `Connection: close`
+# medians against the mean of its two figures: sign-in request against /request-link/,
+# redemption against LoginView.
 #
 # The rate limits are raised for the run, so every request does the full work (records the
 # request and queues its email); each user posts from its own X-Forwarded-For address.
@@ -32,6 +39,17 @@ export LATCHKEY_CLIENT_IP_HEADER=X-Forwarded-For
 export LATCHKEY_MAIL_DELIVERY="${BENCH_MAIL_DELIVERY:-off}"
 # Links must outlive the seeding and the runs.
 export LATCHKEY_LOGIN_MAX_AGE=1h
+
+harness="${SESAME_HARNESS:-$PWD/../shared/peers/django-sesame}"
+# sesame_run N: the harness's 2-worker RESULT lines for login and request-link.
+sesame_run() {
+  [ -d "$harness" ] || return 0
+  "$harness/setup.sh" >/dev/null
+  (cd "$harness" && WORKERS=2 ./bench_http.sh) | grep -E '^RESULT.*scenario=(login|link) ' \
+    | sed "s/^/django-sesame $1: /" | tee -a "$data/sesame"
+}
+: >"$data/sesame"
+sesame_run before
 
 addresses=()
 for i in $(seq 0 $((users - 1))); do addresses+=("user$i@bench.test"); done
@@ -60,3 +78,21 @@ for run in $(seq 1 "$runs"); do
   stop_server
 done
 medians
+
+sesame_run after
+if [ -s "$data/sesame" ]; then
+  ours() {
+    awk -F'|' -v name="$1" '$1 == name {print $2}' "$data/results" | sort -n \
+      | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+  }
+  theirs() {
+    grep "scenario=$1 " "$data/sesame" | sed -E 's/.*rps=([0-9.]+).*/\1/' \
+      | awk '{sum += $1; n++} END {print sum / n}'
+  }
+  awk -v ours="$(ours "sign-in request, Connection: close")" -v theirs="$(theirs link)" \
+    'BEGIN {printf "sign-in request (Connection: close) against django-sesame /request-link/: %.1fx\n", ours / theirs}'
+  awk -v ours="$(ours "redemption, Connection: close")" -v theirs="$(theirs login)" \
+    'BEGIN {printf "redemption (Connection: close) against django-sesame LoginView: %.1fx\n", ours / theirs}'
+else
+  echo "django-sesame harness not found at $harness: no ratio"
+fi
