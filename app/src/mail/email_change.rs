@@ -46,7 +46,7 @@ pub fn render(mail: &ChangeMail) -> Rendered {
                 "Your Latchkey email address is being changed\n\
                  \n\
                  Someone signed in to your account asked to change its address to\n\
-                 {new_email}. It changes once that address confirms.\n\
+                 {new_email}. It changes only if that address confirms.\n\
                  \n\
                  If this wasn't you, open this link: it cancels the change (or undoes it, if\n\
                  it was confirmed) and signs your account out on every device.\n\
@@ -59,7 +59,7 @@ pub fn render(mail: &ChangeMail) -> Rendered {
                 "Your email address is being changed",
                 view! {
                     <h1 style="font-size: 1.4em;">"Your Latchkey email address is being changed"</h1>
-                    <p>{format!("Someone signed in to your account asked to change its address to {new_email}. It changes once that address confirms.")}</p>
+                    <p>{format!("Someone signed in to your account asked to change its address to {new_email}. It changes only if that address confirms.")}</p>
                     <p>"If this wasn't you, this cancels the change (or undoes it, if it was confirmed) and signs your account out on every device:"</p>
                     <Button href=undo_link.clone() label="This wasn't me" />
                     <SmallPrint>{format!("The link works for the next {valid_for}. If it was you, there is nothing to do.")}</SmallPrint>

@@ -25,7 +25,7 @@ use crate::entities::{security_event, user};
 use crate::services::reports::Reports;
 use crate::services::shares::Shares;
 use crate::services::time::unix_secs;
-use crate::services::{Db, jobs, reports, shares};
+use crate::services::{Db, db, jobs, reports, shares};
 
 /// Reports an account may ask for per 24 hours.
 pub const PER_DAY: u64 = 5;
@@ -69,6 +69,8 @@ pub async fn request(
     now: SystemTime,
 ) -> Result<Requested, DbErr> {
     let txn = activity.db.write.begin().await?;
+    // One unfinished at a time, exactly, across instances (see `lock_for_limits`).
+    db::lock_for_limits(&txn, [format!("activity-reports:{}", owner.id)]).await?;
     let since = now - Duration::from_secs(86_400);
     let (today, unfinished) = jobs::recent_of(&txn, owner.id, ACTIVITY_REPORT, since).await?;
     if let Some(report_id) = unfinished {

@@ -1,6 +1,6 @@
 //! The database handles services use.
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
 /// Two handles onto one database. On SQLite, `write` is a pool of one connection: SQLite
 /// admits one writer at a time, and queueing writers in the pool is fair and fast, whereas
@@ -64,4 +64,41 @@ fn error_backend(e: &dyn sea_orm::sqlx::error::DatabaseError) -> Backend {
     } else {
         Backend::Postgres
     }
+}
+
+/// On PostgreSQL, takes a transaction-scoped lock per bucket (say `ip:192.0.2.1`, or
+/// `shares:42`) before a limit's count, so that transactions of several instances counting
+/// one bucket at once take turns: under READ COMMITTED each would otherwise count only what
+/// was committed before it began, and admit a full quota of its own. Locks are taken in one
+/// order everywhere, so two transactions cannot deadlock on them (and if they did, the
+/// batcher retries). SQLite needs none: it admits one writer at a time.
+pub(crate) async fn lock_for_limits(
+    txn: &impl ConnectionTrait,
+    buckets: impl IntoIterator<Item = String>,
+) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = buckets.into_iter().map(|bucket| lock_key(&bucket)).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    // Numbers computed here, so written inline; the sorted subquery fixes the lock order.
+    let values: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
+    let sql = format!(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM (VALUES {}) AS v(k) ORDER BY k) AS keys",
+        values.join(", ")
+    );
+    txn.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
+    Ok(())
+}
+
+/// A bucket's advisory lock: 64 bits of its name's SHA-256, under a prefix of its own so
+/// that no other lock in the database shares the key by accident.
+fn lock_key(bucket: &str) -> i64 {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::digest(format!("latchkey limit\0{bucket}").as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
 }

@@ -102,6 +102,7 @@ pub async fn request(
     }
     let now_secs = unix_secs(now);
     let txn = changes.db.write.begin().await?;
+    db::lock_for_limits(&txn, [format!("email-changes:{}", account.id)]).await?;
     let today = change::Entity::find()
         .filter(change::Column::UserId.eq(account.id))
         .filter(change::Column::CreatedAt.gt(now_secs - 86_400))
@@ -133,9 +134,12 @@ pub async fn request(
         outbox::enqueue(&txn, outbox_message::EMAIL_TAKEN, row.id, new.as_str(), now).await?;
     } else {
         outbox::enqueue(&txn, outbox_message::EMAIL_CHANGE, row.id, new.as_str(), now).await?;
-        outbox::enqueue(&txn, outbox_message::EMAIL_CHANGE_NOTICE, row.id, &account.email, now)
-            .await?;
     }
+    // Whether or not the new address is free, the owner hears of the attempt, with "this
+    // wasn't me" (which then signs out everywhere): a session thief probing addresses must
+    // not stay unnoticed.
+    outbox::enqueue(&txn, outbox_message::EMAIL_CHANGE_NOTICE, row.id, &account.email, now)
+        .await?;
     txn.commit().await?;
     changes.mail_queued.notify_one();
     Ok(Ok(new))
@@ -320,6 +324,11 @@ pub async fn undo(
     let row = opened.row.row;
     let user_id = opened.account.id;
     let txn = changes.db.write.begin().await?;
+    // As it is now, not as the link found it: a concurrent change or sign-out must not
+    // make the conditional update below miss, and deactivate the account for it.
+    let Some(account) = user::Entity::find_by_id(user_id).one(&txn).await? else {
+        return Ok(Err(Refusal::Gone(Gone::Revoked)));
+    };
     let undone = change::Entity::update_many()
         .col_expr(change::Column::Status, Expr::value(UNDONE))
         .filter(change::Column::Id.eq(row.id))
@@ -339,13 +348,22 @@ pub async fn undo(
             }
             Err(_) => false,
         };
-        let restored = if old_free && opened.account.email == row.old_email {
+        let restored = if old_free && account.email == row.old_email {
             accounts::bump_epoch(&txn, user_id).await?;
             true
         } else if old_free {
-            match set_email(&txn, &opened.account, &row.old_email).await {
-                Ok(restored) => restored,
-                Err(error) if db::is_unique_violation(&error) => false,
+            // In a savepoint: on PostgreSQL a refused statement aborts the transaction it
+            // is in, and the rest of the undo must still be written.
+            let attempt = txn.begin().await?;
+            match set_email(&attempt, &account, &row.old_email).await {
+                Ok(restored) => {
+                    attempt.commit().await?;
+                    restored
+                }
+                Err(error) if db::is_unique_violation(&error) => {
+                    attempt.rollback().await?;
+                    false
+                }
                 Err(error) => return Err(error),
             }
         } else {

@@ -28,7 +28,7 @@ use crate::services::links::{self, Gone, LinkRow, Refused};
 pub use crate::services::opens::Visit;
 use crate::services::opens::{Counter, Opens};
 use crate::services::time::{from_unix, secs, unix_secs};
-use crate::services::{Db, Scopes, SignInSettings, accounts, jobs, outbox, shares};
+use crate::services::{Db, Scopes, SignInSettings, accounts, db, jobs, outbox, shares};
 
 /// Report-link emails an owner may ask for per hour: enough for anyone, and a bound on
 /// what one account can make the outbox send.
@@ -232,7 +232,9 @@ pub async fn email_link(
     if owned == 0 {
         return Ok(LinkEmail::NotFound);
     }
-    // Emails queued, not links held: revoking a link must not buy another email.
+    // Emails queued, not links held: revoking a link must not buy another email. Exact
+    // across instances (see `lock_for_limits`).
+    db::lock_for_limits(&txn, [format!("report-link-emails:{}", owner.id)]).await?;
     let recent = outbox_message::Entity::find()
         .filter(outbox_message::Column::Kind.eq(outbox_message::REPORT_LINK))
         .filter(outbox_message::Column::Recipient.eq(&owner.email))

@@ -39,7 +39,7 @@ use crate::services::links::{self, Gone, LinkRow, Refused};
 use crate::services::opens::{Counter, Opens, Visit};
 use crate::services::sign_in::CodeHasher;
 use crate::services::time::{from_unix, secs, unix_secs};
-use crate::services::{Db, Scopes, ShareSettings, SignInSettings, outbox};
+use crate::services::{Db, Scopes, ShareSettings, SignInSettings, db, outbox};
 
 /// The sharing feature. Cheap to clone.
 #[derive(Clone)]
@@ -119,7 +119,9 @@ pub async fn share(
     if owned == 0 {
         return Ok(Shared::NotFound);
     }
-    // Rows created, not rows live: revoking a share must not buy another email.
+    // Rows created, not rows live: revoking a share must not buy another email. Exact
+    // across instances (see `lock_for_limits`).
+    db::lock_for_limits(&txn, [format!("shares:{}", owner.id)]).await?;
     let today = share::Entity::find()
         .filter(share::Column::OwnerId.eq(owner.id))
         .filter(share::Column::CreatedAt.gt(now_secs - 86_400))

@@ -8,14 +8,14 @@ use std::time::{Duration, SystemTime};
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, UnionType};
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Set, Statement,
+    ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbErr, EntityTrait as _,
+    QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
 };
 
 use crate::domain::NextPath;
 use crate::entities::{outbox_message, sign_in_request};
 use crate::services::SignInSettings;
-use crate::services::outbox;
+use crate::services::{db, outbox};
 use crate::services::time::{secs, unix_secs};
 
 /// What happened to a request. Never shown: the person asking always gets the same answer.
@@ -138,41 +138,6 @@ async fn recent_counts(
     Ok(counts)
 }
 
-/// On PostgreSQL, takes a lock per client address and per mailbox of the batch until the
-/// transaction ends, so that batches written at once by several instances count each
-/// other's rows and the limits hold exactly: without it each would count only what was
-/// committed before it began, and admit a full quota of its own. Locks are taken in one
-/// order everywhere, so two batches cannot deadlock (and if they did, the batcher retries).
-/// SQLite needs none: its writer takes the database's one write lock at `BEGIN IMMEDIATE`.
-async fn lock_buckets(txn: &DatabaseTransaction, batch: &[&Pending]) -> Result<(), DbErr> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let mut keys: Vec<i64> = batch
-        .iter()
-        .flat_map(|p| [format!("ip:{}", p.client_ip), format!("mailbox:{}", p.mailbox)])
-        .map(|bucket| lock_key(&bucket))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    // Numbers computed here, so written inline; the sorted subquery fixes the lock order.
-    let values: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
-    let sql = format!(
-        "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM (VALUES {}) AS v(k) ORDER BY k) AS keys",
-        values.join(", ")
-    );
-    txn.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
-    Ok(())
-}
-
-/// A bucket's advisory lock: 64 bits of its name's SHA-256, under a prefix of its own so
-/// that no other lock in the database shares the key by accident.
-fn lock_key(bucket: &str) -> i64 {
-    use sha2::{Digest as _, Sha256};
-    let digest = Sha256::digest(format!("latchkey sign-in limit\0{bucket}").as_bytes());
-    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
-}
-
 /// Records `batch` in the caller's transaction and queues the emails of those within the
 /// limits; answers each, in order.
 pub(super) async fn write(
@@ -188,7 +153,10 @@ pub(super) async fn write(
     let earliest = batch.iter().map(|p| unix_secs(p.now)).min().unwrap_or_default();
     let since = earliest - window;
 
-    lock_buckets(txn, batch).await?;
+    // Exact across instances on PostgreSQL (see `lock_for_limits`).
+    let buckets =
+        batch.iter().flat_map(|p| [format!("ip:{}", p.client_ip), format!("mailbox:{}", p.mailbox)]);
+    db::lock_for_limits(txn, buckets).await?;
     let RecentCounts { mut per_ip, mut per_mailbox, mut per_network } =
         recent_counts(txn, batch, since).await?;
 

@@ -1,0 +1,81 @@
+//! Account limits hold exactly when several instances serve one account at once (two sets
+//! of services on one database, asking together): counted then written in one transaction,
+//! which on PostgreSQL takes the limit's lock first.
+
+#[macro_use]
+mod support;
+
+use std::time::{Duration, SystemTime};
+
+use app::services::{Services, email_change, reports, shares};
+use migrations::test_database::TestDatabase;
+use support::{account, services};
+
+/// Runs `each` for 0..n on two instances at once; how many answered `true`.
+async fn on_two_instances<F, Fut>(database: &TestDatabase, n: usize, each: F) -> usize
+where
+    F: Fn(Services, usize) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let instances = [services(database), services(database)];
+    let tasks: Vec<_> = (0..n)
+        .map(|i| tokio::spawn(each(instances[i % 2].clone(), i)))
+        .collect();
+    let all = async {
+        let mut yes = 0;
+        for task in tasks {
+            yes += usize::from(task.await.unwrap());
+        }
+        yes
+    };
+    tokio::time::timeout(Duration::from_secs(60), all).await.expect("the requests finish")
+}
+
+/// 5 email changes a day: 12 asked at once get 5 through.
+async fn email_changes_per_day(database: TestDatabase) {
+    let alice = account(&services(&database), "alice@example.com").await;
+    let asked = on_two_instances(&database, 12, move |s, i| {
+        let alice = alice.clone();
+        async move {
+            let new = format!("alice{i}@new.example");
+            let asked = email_change::request(&s.email_changes, &alice, &new, SystemTime::now());
+            asked.await.unwrap().is_ok()
+        }
+    });
+    assert_eq!(asked.await, usize::try_from(email_change::PER_DAY).unwrap());
+}
+
+/// 50 shares a day (the tests' setting): 60 asked at once get 50 through.
+async fn shares_per_day(database: TestDatabase) {
+    let s = services(&database);
+    let owner = account(&s, "owner@example.com").await;
+    let draft = reports::Draft::parse("Q3", "").unwrap();
+    let report = reports::create(&s.reports, owner.id, &draft, SystemTime::now()).await.unwrap();
+    let shared = on_two_instances(&database, 60, move |s, _| {
+        let owner = owner.clone();
+        async move {
+            let new = shares::NewShare::default();
+            let shared = shares::share(&s.shares, &owner, report.id, &new, SystemTime::now());
+            matches!(shared.await.unwrap(), shares::Shared::Link { .. })
+        }
+    });
+    assert_eq!(shared.await, 50);
+}
+
+/// 20 report-link emails an hour: 26 asked at once get 20 through.
+async fn report_link_emails_per_hour(database: TestDatabase) {
+    let s = services(&database);
+    let owner = account(&s, "owner@example.com").await;
+    let draft = reports::Draft::parse("Q3", "").unwrap();
+    let report = reports::create(&s.reports, owner.id, &draft, SystemTime::now()).await.unwrap();
+    let emailed = on_two_instances(&database, 26, move |s, _| {
+        let owner = owner.clone();
+        async move {
+            let emailed = reports::email_link(&s.reports, &owner, report.id, SystemTime::now());
+            emailed.await.unwrap() == reports::LinkEmail::Queued
+        }
+    });
+    assert_eq!(emailed.await, usize::try_from(reports::LINK_EMAILS_PER_HOUR).unwrap());
+}
+
+on_both_databases!(email_changes_per_day, shares_per_day, report_link_emails_per_hour);
