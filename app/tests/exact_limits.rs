@@ -14,12 +14,35 @@ use support::{account, services};
 /// Runs `each` for 0..n on two instances at once; how many answered `true`.
 async fn on_two_instances<F, Fut>(database: &TestDatabase, n: usize, each: F) -> usize
 where
-    F: Fn(Services, usize) -> Fut + Copy + Send + 'static,
+    F: Fn(Services, usize) -> Fut,
     Fut: std::future::Future<Output = bool> + Send + 'static,
 {
     let instances = [services(database), services(database)];
+    // Open enough connections first, then start all together, so that the counts overlap.
+    let warm = (0..n).map(|_| {
+        let db = database.db.clone();
+        tokio::spawn(async move {
+            use sea_orm::ConnectionTrait as _;
+            let sleep = match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "SELECT pg_sleep(0.05)",
+                _ => "SELECT 1",
+            };
+            db.execute_unprepared(sleep).await.unwrap();
+        })
+    });
+    for task in warm.collect::<Vec<_>>() {
+        task.await.unwrap();
+    }
+    // All start together, so that their counts overlap.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(n));
     let tasks: Vec<_> = (0..n)
-        .map(|i| tokio::spawn(each(instances[i % 2].clone(), i)))
+        .map(|i| {
+            let (start, asked) = (start.clone(), each(instances[i % 2].clone(), i));
+            tokio::spawn(async move {
+                start.wait().await;
+                asked.await
+            })
+        })
         .collect();
     let all = async {
         let mut yes = 0;

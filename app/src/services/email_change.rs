@@ -138,8 +138,7 @@ pub async fn request(
     // Whether or not the new address is free, the owner hears of the attempt, with "this
     // wasn't me" (which then signs out everywhere): a session thief probing addresses must
     // not stay unnoticed.
-    outbox::enqueue(&txn, outbox_message::EMAIL_CHANGE_NOTICE, row.id, &account.email, now)
-        .await?;
+    outbox::enqueue(&txn, outbox_message::EMAIL_CHANGE_NOTICE, row.id, &account.email, now).await?;
     txn.commit().await?;
     changes.mail_queued.notify_one();
     Ok(Ok(new))

@@ -15,8 +15,8 @@ use sea_orm::{
 use crate::domain::NextPath;
 use crate::entities::{outbox_message, sign_in_request};
 use crate::services::SignInSettings;
-use crate::services::{db, outbox};
 use crate::services::time::{secs, unix_secs};
+use crate::services::{db, outbox};
 
 /// What happened to a request. Never shown: the person asking always gets the same answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,8 +154,9 @@ pub(super) async fn write(
     let since = earliest - window;
 
     // Exact across instances on PostgreSQL (see `lock_for_limits`).
-    let buckets =
-        batch.iter().flat_map(|p| [format!("ip:{}", p.client_ip), format!("mailbox:{}", p.mailbox)]);
+    let buckets = batch
+        .iter()
+        .flat_map(|p| [format!("ip:{}", p.client_ip), format!("mailbox:{}", p.mailbox)]);
     db::lock_for_limits(txn, buckets).await?;
     let RecentCounts { mut per_ip, mut per_mailbox, mut per_network } =
         recent_counts(txn, batch, since).await?;
