@@ -77,10 +77,14 @@ pub async fn record_activity(
     user_id: i64,
     event: crate::services::activity::Event,
 ) {
-    use crate::services::activity;
+    let now = std::time::SystemTime::now();
+    crate::services::activity::record(&services.db, user_id, &event, &activity_origin(), now).await;
+}
+
+/// Where the request came from, as the security activity records it.
+pub fn activity_origin() -> crate::services::activity::Origin {
     let (ip, user_agent) = origin();
-    let origin = activity::Origin { ip, user_agent: &user_agent };
-    activity::record(&services.db, user_id, &event, origin, std::time::SystemTime::now()).await;
+    crate::services::activity::Origin::new(ip, &user_agent)
 }
 
 /// Where the request came from: client address and User-Agent.

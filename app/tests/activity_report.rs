@@ -37,9 +37,9 @@ async fn the_job_builds_the_report_and_emails_it(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
     let alice = account(&s, "alice@example.com").await;
-    let origin = Origin { ip: [192, 0, 2, 7].into(), user_agent: "test" };
+    let origin = Origin { ip: [192, 0, 2, 7].into(), user_agent: "test".to_owned() };
     for event in [Event::SignedInWithLink, Event::SignedInWithCode, Event::ShareRevoked] {
-        activity::record(&s.db, alice.id, &event, origin, now).await;
+        activity::record(&s.db, alice.id, &event, &origin, now).await;
     }
     let ar = &s.activity_reports;
     let id = queued(activity_report::request(ar, &alice, now).await.unwrap());

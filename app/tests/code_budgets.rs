@@ -11,7 +11,7 @@ use app::services::sign_in::{self, CodeOutcome, LinkRefusal, Proof, Spent};
 use app::services::{CodeBudgets, OtherBrowser, Purposes, Services};
 use migrations::test_database::TestDatabase;
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
-use support::{Asked, ask_sign_in, services_tuned, wrong_code};
+use support::{Asked, ask_sign_in, services_tuned, visitor, visitor_at, wrong_code};
 
 /// Services whose budgets are `budgets`, asking for the code in other browsers.
 fn with_budgets(database: &TestDatabase, budgets: CodeBudgets) -> Services {
@@ -48,9 +48,16 @@ async fn type_code(
     now: SystemTime,
 ) -> CodeOutcome {
     let code = if right { asked.mail.code.clone() } else { wrong_code(&asked.mail.code) };
-    sign_in::verify_code(&s.sign_in, &asked.handle, &code, ip.parse().unwrap(), None, now)
-        .await
-        .unwrap()
+    sign_in::verify_code(
+        &s.sign_in,
+        &asked.handle,
+        &code,
+        visitor_at(ip.parse().unwrap()),
+        None,
+        now,
+    )
+    .await
+    .unwrap()
 }
 
 /// One wrong code for a fresh request of `email`, from `ip`.
@@ -86,7 +93,10 @@ async fn the_address_budget_spans_its_requests(database: TestDatabase) {
     // The link, with its code, still signs in.
     let proof = Proof { code: Some(&fifth.mail.code), ..Proof::default() };
     assert!(
-        sign_in::redeem_link(&s.sign_in, fifth.token(), proof, None, now).await.unwrap().is_ok()
+        sign_in::redeem_link(&s.sign_in, fifth.token(), proof, visitor(), None, now)
+            .await
+            .unwrap()
+            .is_ok()
     );
 
     let tomorrow = now + Duration::from_secs(24 * 3600 + 1);
@@ -156,7 +166,7 @@ async fn the_site_ceiling_pauses_codes_but_not_links(database: TestDatabase) {
     assert_eq!(outcome, CodeOutcome::Paused(Spent::Site));
     let proof = Proof { code: Some(&bystander.mail.code), ..Proof::default() };
     assert!(
-        sign_in::redeem_link(&s.sign_in, bystander.token(), proof, None, now)
+        sign_in::redeem_link(&s.sign_in, bystander.token(), proof, visitor(), None, now)
             .await
             .unwrap()
             .is_ok()
@@ -183,7 +193,8 @@ async fn only_wrong_codes_without_a_link_count(database: TestDatabase) {
     for left in [4, 3, 2] {
         let wrong = wrong_code(&asked.mail.code);
         let proof = Proof { code: Some(&wrong), ..Proof::default() };
-        let refused = sign_in::redeem_link(&s.sign_in, asked.token(), proof, None, now).await;
+        let refused =
+            sign_in::redeem_link(&s.sign_in, asked.token(), proof, visitor(), None, now).await;
         assert_eq!(refused.unwrap(), Err(LinkRefusal::WrongCode { attempts_left: left }));
     }
     assert_eq!(code_failure::Entity::find().count(&s.db.read).await.unwrap(), 0);

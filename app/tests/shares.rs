@@ -17,7 +17,7 @@ use app::services::{Services, security, sign_in};
 use migrations::test_database::TestDatabase;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
-use support::{account, change_email, services, tamper_tag, wrong_code};
+use support::{account, change_email, services, tamper_tag, visitor, wrong_code};
 use tokens::Rejection;
 
 use app::services::opens::Visit;
@@ -410,10 +410,11 @@ async fn a_guest_who_signs_in_becomes_an_account(database: TestDatabase) {
 
     let link = sign_in::issue_link(&s.sign_in, &email("bob@example.com"), None, now).await.unwrap();
     let token_in = link.rsplit_once("token=").unwrap().1;
-    let signed_in = sign_in::redeem_link(&s.sign_in, token_in, sign_in::Proof::CONTINUE, None, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let signed_in =
+        sign_in::redeem_link(&s.sign_in, token_in, sign_in::Proof::CONTINUE, visitor(), None, now)
+            .await
+            .unwrap()
+            .unwrap();
     let bob = user::Entity::find_by_id(signed_in.user_id).one(&s.db.read).await.unwrap().unwrap();
     assert_eq!(bob.email, "bob@example.com");
     assert_eq!(bob.status, user::ACTIVE);

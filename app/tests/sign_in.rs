@@ -14,7 +14,7 @@ use app::services::sign_in::{
 use app::services::{Services, outbox};
 use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
-use support::{services, stored_session_id, wrong_code as wrong};
+use support::{services, stored_session_id, visitor, visitor_at, wrong_code as wrong};
 use tokens::Rejection;
 
 fn origin(ip: &str) -> Origin<'static> {
@@ -74,7 +74,7 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     }
     assert_eq!(user::Entity::find().count(&s.db.read).await.unwrap(), 0);
 
-    let signed_in = sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, None, now)
+    let signed_in = sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, now)
         .await
         .unwrap()
         .unwrap();
@@ -85,7 +85,9 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     assert!(account.last_sign_in_at.is_some());
 
     assert_eq!(
-        sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, now)
+            .await
+            .unwrap(),
         Err(LinkRefusal::Dead(Rejection::AlreadyUsed))
     );
     assert_eq!(
@@ -94,7 +96,9 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     );
     // The code of a consumed request is dead too.
     assert_eq!(
-        sign_in::verify_code(&s.sign_in, &asked.handle, &mail.code, ip(), None, now).await.unwrap(),
+        sign_in::verify_code(&s.sign_in, &asked.handle, &mail.code, visitor_at(ip()), None, now)
+            .await
+            .unwrap(),
         CodeOutcome::Dead
     );
 }
@@ -109,7 +113,9 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
     let token = token_of(&link).to_owned();
     let later = now + Duration::from_secs(900);
     assert_eq!(
-        sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, None, later).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, later)
+            .await
+            .unwrap(),
         Err(LinkRefusal::Dead(Rejection::Expired))
     );
 
@@ -118,13 +124,15 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
     assert!(
-        sign_in::redeem_link(&s.sign_in, &tampered, Proof::CONTINUE, None, now)
+        sign_in::redeem_link(&s.sign_in, &tampered, Proof::CONTINUE, visitor(), None, now)
             .await
             .unwrap()
             .is_err()
     );
     assert_eq!(
-        sign_in::redeem_link(&s.sign_in, "not a token", Proof::CONTINUE, None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, "not a token", Proof::CONTINUE, visitor(), None, now)
+            .await
+            .unwrap(),
         Err(LinkRefusal::Dead(Rejection::Malformed))
     );
 
@@ -136,16 +144,19 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
         .await
         .unwrap();
     assert_eq!(
-        sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, None, now).await.unwrap(),
+        sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, now)
+            .await
+            .unwrap(),
         Err(LinkRefusal::Dead(Rejection::BadSignature))
     );
 
     // A fresh link for the existing account signs into it; next defaults to the dashboard.
     let link = sign_in::issue_link(&s.sign_in, &alice, None, now).await.unwrap();
-    let signed_in = sign_in::redeem_link(&s.sign_in, token_of(&link), Proof::CONTINUE, None, now)
-        .await
-        .unwrap()
-        .unwrap();
+    let signed_in =
+        sign_in::redeem_link(&s.sign_in, token_of(&link), Proof::CONTINUE, visitor(), None, now)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!((signed_in.user_id, signed_in.token_epoch), (existing.id, 1));
     assert_eq!(signed_in.next, "/dashboard");
 }
@@ -168,28 +179,42 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
 
     for left in (1..=4).rev() {
         assert_eq!(
-            sign_in::verify_code(&s.sign_in, &first.handle, &wrong(&mail_1.code), ip(), None, now)
-                .await
-                .unwrap(),
+            sign_in::verify_code(
+                &s.sign_in,
+                &first.handle,
+                &wrong(&mail_1.code),
+                visitor_at(ip()),
+                None,
+                now
+            )
+            .await
+            .unwrap(),
             CodeOutcome::Wrong { attempts_left: left }
         );
     }
     assert_eq!(
-        sign_in::verify_code(&s.sign_in, &first.handle, &wrong(&mail_1.code), ip(), None, now)
-            .await
-            .unwrap(),
+        sign_in::verify_code(
+            &s.sign_in,
+            &first.handle,
+            &wrong(&mail_1.code),
+            visitor_at(ip()),
+            None,
+            now
+        )
+        .await
+        .unwrap(),
         CodeOutcome::Dead
     );
     // Dead means dead, even for the right code now.
     assert_eq!(
-        sign_in::verify_code(&s.sign_in, &first.handle, &mail_1.code, ip(), None, now)
+        sign_in::verify_code(&s.sign_in, &first.handle, &mail_1.code, visitor_at(ip()), None, now)
             .await
             .unwrap(),
         CodeOutcome::Dead
     );
     // A code belongs to its own request only.
     assert!(matches!(
-        sign_in::verify_code(&s.sign_in, &second.handle, &mail_1.code, ip(), None, now)
+        sign_in::verify_code(&s.sign_in, &second.handle, &mail_1.code, visitor_at(ip()), None, now)
             .await
             .unwrap(),
         CodeOutcome::Wrong { .. }
@@ -197,13 +222,20 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
     // Expired requests refuse their code.
     let expired = now + Duration::from_secs(900);
     assert_eq!(
-        sign_in::verify_code(&s.sign_in, &second.handle, &mail_2.code, ip(), None, expired)
-            .await
-            .unwrap(),
+        sign_in::verify_code(
+            &s.sign_in,
+            &second.handle,
+            &mail_2.code,
+            visitor_at(ip()),
+            None,
+            expired
+        )
+        .await
+        .unwrap(),
         CodeOutcome::Dead
     );
     let CodeOutcome::SignedIn(signed_in) =
-        sign_in::verify_code(&s.sign_in, &second.handle, &mail_2.code, ip(), None, now)
+        sign_in::verify_code(&s.sign_in, &second.handle, &mail_2.code, visitor_at(ip()), None, now)
             .await
             .unwrap()
     else {
@@ -212,15 +244,29 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
     assert_eq!(signed_in.email, "carol@example.com");
     // …and consumes the request, so its link is spent as well.
     assert_eq!(
-        sign_in::redeem_link(&s.sign_in, token_of(&mail_2.link), Proof::CONTINUE, None, now)
-            .await
-            .unwrap(),
+        sign_in::redeem_link(
+            &s.sign_in,
+            token_of(&mail_2.link),
+            Proof::CONTINUE,
+            visitor(),
+            None,
+            now
+        )
+        .await
+        .unwrap(),
         Err(LinkRefusal::Dead(Rejection::AlreadyUsed))
     );
     assert_eq!(
-        sign_in::verify_code(&s.sign_in, "unknown handle", &mail_2.code, ip(), None, now)
-            .await
-            .unwrap(),
+        sign_in::verify_code(
+            &s.sign_in,
+            "unknown handle",
+            &mail_2.code,
+            visitor_at(ip()),
+            None,
+            now
+        )
+        .await
+        .unwrap(),
         CodeOutcome::Dead
     );
 
@@ -330,11 +376,17 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
     old.insert(&s.db.write).await.unwrap();
     let dora = EmailAddress::parse("dora@example.com").unwrap();
     let link = sign_in::issue_link(&s.sign_in, &dora, None, now).await.unwrap();
-    let signed_in =
-        sign_in::redeem_link(&s.sign_in, token_of(&link), Proof::CONTINUE, Some("planted"), now)
-            .await
-            .unwrap()
-            .unwrap();
+    let signed_in = sign_in::redeem_link(
+        &s.sign_in,
+        token_of(&link),
+        Proof::CONTINUE,
+        visitor(),
+        Some("planted"),
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 
     let sessions = app::entities::session::Entity::find().all(&s.db.read).await.unwrap();
     assert_eq!(sessions.len(), 1, "the planted session is gone");
@@ -349,7 +401,7 @@ async fn signing_in_starts_a_session_and_ends_the_old_one(database: TestDatabase
 
     // A refused link starts nothing.
     assert!(
-        sign_in::redeem_link(&s.sign_in, token_of(&link), Proof::CONTINUE, None, now)
+        sign_in::redeem_link(&s.sign_in, token_of(&link), Proof::CONTINUE, visitor(), None, now)
             .await
             .unwrap()
             .is_err()
@@ -391,7 +443,7 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
                 (
                     address,
                     token.clone(),
-                    sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, None, now)
+                    sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, now)
                         .await
                         .unwrap(),
                 )
@@ -419,6 +471,11 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
     assert!(newcomer_ids.iter().all(|id| *id == newcomer_ids[0]), "one account per address");
     assert!(!signed_in.contains_key(bob.as_str()));
     assert_eq!(user::Entity::find().count(&s.db.read).await.unwrap(), 3);
+    // One security-activity entry per sign-in, none for the refused, written with them.
+    let events = app::entities::security_event::Entity::find().all(&s.db.read).await.unwrap();
+    assert_eq!(events.len(), 15);
+    assert_eq!(events.iter().filter(|e| e.user_id == alice_id).count(), 10);
+    assert!(events.iter().all(|e| e.kind == "signed_in_link" && e.user_id != bob_id));
 }
 
 /// Claims are exclusive and leased: a worker that dies mid-delivery loses nothing.
@@ -511,7 +568,8 @@ async fn retries_send_the_same_code_and_exhausted_mail_fails(database: TestDatab
     let retried = retried.unwrap().unwrap();
     assert_ne!(hash_of().await, first_hash);
     let ip = [192, 0, 2, 4].into();
-    let typed = sign_in::verify_code(&s.sign_in, &asked.handle, &retried.code, ip, None, now);
+    let typed =
+        sign_in::verify_code(&s.sign_in, &asked.handle, &retried.code, visitor_at(ip), None, now);
     assert!(matches!(typed.await.unwrap(), CodeOutcome::SignedIn(_)));
 
     let lease = Duration::from_secs(60);

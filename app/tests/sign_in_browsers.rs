@@ -11,7 +11,7 @@ use app::services::sign_in::{self, Ask, CodeOutcome, DeadLink, LinkRefusal, Orig
 use app::services::{OtherBrowser, Purposes, Services};
 use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
-use support::{Asked, ask_sign_in, services_tuned, wrong_code};
+use support::{Asked, ask_sign_in, services_tuned, visitor, visitor_at, wrong_code};
 use tokens::Rejection;
 
 const ASKER: &str = "the-asking-browser-secret";
@@ -46,13 +46,17 @@ async fn the_asking_browser_signs_in_by_opening_the_link(database: TestDatabase)
         assert_eq!(ask_of(&s, asked.token(), None, now).await, Ask::Code);
     }
     let pressed = Proof { browser: Some(OTHER), confirmed: true, ..Proof::default() };
-    let refused = sign_in::redeem_link(&s.sign_in, first.token(), pressed, None, now).await;
+    let refused =
+        sign_in::redeem_link(&s.sign_in, first.token(), pressed, visitor(), None, now).await;
     assert_eq!(refused.unwrap(), Err(LinkRefusal::Asks(Ask::Code)));
 
     let signed_in =
-        sign_in::redeem_link(&s.sign_in, second.token(), browser(ASKER), None, now).await.unwrap();
+        sign_in::redeem_link(&s.sign_in, second.token(), browser(ASKER), visitor(), None, now)
+            .await
+            .unwrap();
     assert_eq!(signed_in.unwrap().email, "ana@example.com");
-    let again = sign_in::redeem_link(&s.sign_in, first.token(), browser(ASKER), None, now).await;
+    let again =
+        sign_in::redeem_link(&s.sign_in, first.token(), browser(ASKER), visitor(), None, now).await;
     assert!(again.unwrap().is_ok(), "the first request is bound too");
     // Only the digest is stored.
     let rows = sign_in_request::Entity::find().all(&s.db.read).await.unwrap();
@@ -73,7 +77,8 @@ async fn other_browsers_get_what_the_setting_says(database: TestDatabase) {
         let s = in_mode(&database, mode);
         let asked = ask(&s, &format!("{mode:?}@example.com"), now).await;
         assert_eq!(ask_of(&s, asked.token(), Some(OTHER), now).await, ask_there, "{mode:?}");
-        let clicked = sign_in::redeem_link(&s.sign_in, asked.token(), Proof::CONTINUE, None, now);
+        let clicked =
+            sign_in::redeem_link(&s.sign_in, asked.token(), Proof::CONTINUE, visitor(), None, now);
         let clicked = clicked.await.unwrap();
         match mode {
             OtherBrowser::Confirm => assert!(clicked.is_ok()),
@@ -82,11 +87,18 @@ async fn other_browsers_get_what_the_setting_says(database: TestDatabase) {
         if mode == OtherBrowser::Refuse {
             // Refused with the code too; the asking page's code form still works.
             let proof = Proof { code: Some(&asked.mail.code), confirmed: true, ..Proof::default() };
-            let typed = sign_in::redeem_link(&s.sign_in, asked.token(), proof, None, now).await;
+            let typed =
+                sign_in::redeem_link(&s.sign_in, asked.token(), proof, visitor(), None, now).await;
             assert_eq!(typed.unwrap(), Err(LinkRefusal::Asks(Ask::Refuse)));
             let ip = [192, 0, 2, 1].into();
-            let outcome =
-                sign_in::verify_code(&s.sign_in, &asked.handle, &asked.mail.code, ip, None, now);
+            let outcome = sign_in::verify_code(
+                &s.sign_in,
+                &asked.handle,
+                &asked.mail.code,
+                visitor_at(ip),
+                None,
+                now,
+            );
             assert!(matches!(outcome.await.unwrap(), CodeOutcome::SignedIn(_)));
         }
     }
@@ -100,10 +112,12 @@ async fn a_code_typed_with_its_link_signs_in(database: TestDatabase) {
     let asked = ask(&s, "cy@example.com", now).await;
     let wrong = wrong_code(&asked.mail.code);
     let with_wrong = Proof { browser: Some(OTHER), code: Some(&wrong), confirmed: true };
-    let refused = sign_in::redeem_link(&s.sign_in, asked.token(), with_wrong, None, now).await;
+    let refused =
+        sign_in::redeem_link(&s.sign_in, asked.token(), with_wrong, visitor(), None, now).await;
     assert_eq!(refused.unwrap(), Err(LinkRefusal::WrongCode { attempts_left: 4 }));
     let with_right = Proof { browser: Some(OTHER), code: Some(&asked.mail.code), confirmed: true };
-    let signed_in = sign_in::redeem_link(&s.sign_in, asked.token(), with_right, None, now).await;
+    let signed_in =
+        sign_in::redeem_link(&s.sign_in, asked.token(), with_right, visitor(), None, now).await;
     assert_eq!(signed_in.unwrap().unwrap().email, "cy@example.com");
 
     // Five wrong codes kill the link, which then offers a new one.
@@ -111,13 +125,14 @@ async fn a_code_typed_with_its_link_signs_in(database: TestDatabase) {
     for _ in 0..5 {
         let wrong = wrong_code(&asked.mail.code);
         let proof = Proof { code: Some(&wrong), ..Proof::default() };
-        sign_in::redeem_link(&s.sign_in, asked.token(), proof, None, now)
+        sign_in::redeem_link(&s.sign_in, asked.token(), proof, visitor(), None, now)
             .await
             .unwrap()
             .unwrap_err();
     }
     let proof = Proof { code: Some(&asked.mail.code), ..Proof::default() };
-    let dead = sign_in::redeem_link(&s.sign_in, asked.token(), proof, None, now).await.unwrap();
+    let dead =
+        sign_in::redeem_link(&s.sign_in, asked.token(), proof, visitor(), None, now).await.unwrap();
     assert_eq!(dead, Err(LinkRefusal::Dead(Rejection::AlreadyUsed)));
     // Its page says so, and offers a new one, rather than a code field that cannot work.
     let checked = sign_in::check_link(&s.sign_in, asked.token(), Some(OTHER), now).await.unwrap();
@@ -133,7 +148,10 @@ async fn an_offline_link_asks_to_confirm(database: TestDatabase) {
     let token = link.split_once("token=").unwrap().1;
     assert_eq!(ask_of(&s, token, None, now).await, Ask::Confirm);
     assert!(
-        sign_in::redeem_link(&s.sign_in, token, Proof::CONTINUE, None, now).await.unwrap().is_ok()
+        sign_in::redeem_link(&s.sign_in, token, Proof::CONTINUE, visitor(), None, now)
+            .await
+            .unwrap()
+            .is_ok()
     );
 }
 
@@ -143,7 +161,7 @@ async fn a_dead_link_sends_a_new_one_bound_to_no_browser(database: TestDatabase)
     let s = in_mode(&database, OtherBrowser::Confirm);
     let now = SystemTime::now();
     let asked = ask(&s, "dee@example.com", now).await;
-    sign_in::redeem_link(&s.sign_in, asked.token(), browser(ASKER), None, now)
+    sign_in::redeem_link(&s.sign_in, asked.token(), browser(ASKER), visitor(), None, now)
         .await
         .unwrap()
         .unwrap();
@@ -163,10 +181,16 @@ async fn a_dead_link_sends_a_new_one_bound_to_no_browser(database: TestDatabase)
     // Even in `confirm` mode, and in the browser that asked the first time.
     assert_eq!(ask_of(&s, token, Some(ASKER), now).await, Ask::Code);
     let pressed = Proof { browser: Some(ASKER), confirmed: true, ..Proof::default() };
-    let refused = sign_in::redeem_link(&s.sign_in, token, pressed, None, now).await.unwrap();
+    let refused =
+        sign_in::redeem_link(&s.sign_in, token, pressed, visitor(), None, now).await.unwrap();
     assert_eq!(refused, Err(LinkRefusal::Asks(Ask::Code)));
     let with_code = Proof { code: Some(&mail.code), ..Proof::default() };
-    assert!(sign_in::redeem_link(&s.sign_in, token, with_code, None, now).await.unwrap().is_ok());
+    assert!(
+        sign_in::redeem_link(&s.sign_in, token, with_code, visitor(), None, now)
+            .await
+            .unwrap()
+            .is_ok()
+    );
 
     // Expired links qualify too, within the usual rate limits.
     let expiring = ask(&s, "eli@example.com", now).await;

@@ -16,7 +16,7 @@ pub async fn verify_sign_in_code(
 
     use crate::domain::SignInCode;
     use crate::request::{
-        current_session_id, internal, origin, redirect, send_session_cookie, services,
+        activity_origin, current_session_id, internal, redirect, send_session_cookie, services,
     };
     use crate::services::sign_in::{self, CodeOutcome};
 
@@ -35,21 +35,13 @@ pub async fn verify_sign_in_code(
     let services = services()?;
     let now = SystemTime::now();
     let current = current_session_id().await?;
-    let (client_ip, _) = origin();
-    let checked = sign_in::verify_code(
-        &services.sign_in,
-        &request,
-        &code,
-        client_ip,
-        current.as_deref(),
-        now,
-    );
+    let from = activity_origin();
+    let checked =
+        sign_in::verify_code(&services.sign_in, &request, &code, from, current.as_deref(), now);
     match checked.await.map_err(internal)? {
         CodeOutcome::SignedIn(signed_in) => {
             send_session_cookie(&signed_in, &services);
             tracing::info!(user = signed_in.user_id, "signed in with a code");
-            let event = crate::services::activity::Event::SignedInWithCode;
-            crate::request::record_activity(&services, signed_in.user_id, event).await;
             redirect(&signed_in.next);
         }
         CodeOutcome::Wrong { attempts_left } => redirect(&back("wrong", Some(attempts_left))),

@@ -89,14 +89,14 @@ pub async fn redeem_sign_in_link(token: String, code: Option<String>) -> Result<
     let proof = Proof { browser: browser.as_deref(), code: code.as_ref(), confirmed: true };
     let now = SystemTime::now();
     let current = current_session_id().await?;
-    let redeemed = sign_in::redeem_link(&services.sign_in, &token, proof, current.as_deref(), now);
+    let from = crate::request::activity_origin();
+    let redeemed =
+        sign_in::redeem_link(&services.sign_in, &token, proof, from, current.as_deref(), now);
     match redeemed.await.map_err(internal)? {
         Ok(signed_in) => {
             send_session_cookie(&signed_in, &services);
             send_cookie(crate::link_cookie::SIGN_IN.clear(secure));
             tracing::info!(user = signed_in.user_id, "signed in with a link");
-            let event = crate::services::activity::Event::SignedInWithLink;
-            crate::request::record_activity(&services, signed_in.user_id, event).await;
             redirect(&signed_in.next);
         }
         Err(LinkRefusal::WrongCode { attempts_left }) => {

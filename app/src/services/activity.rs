@@ -2,7 +2,10 @@
 //! revoked, shares made and stopped, signing out everywhere), when, and from where, for its
 //! owner to review, newest first.
 //!
-//! Recorded after the action, by the server function that did it, and best effort: the
+//! A sign-in by emailed link or code is recorded in the transaction that signs in
+//! ([`record_all`]): it is the hot path, and a write of its own per sign-in would queue for
+//! SQLite's one writer behind the batch that signed it in. Everything else is recorded
+//! after the action, by the server function that did it, and best effort ([`record`]): the
 //! action has happened either way, so a failed write is logged, never turned into an error
 //! for the user. Entries older than [`KEEP`] are purged.
 
@@ -10,8 +13,8 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 
 use crate::entities::security_event;
@@ -83,28 +86,62 @@ impl Event {
 }
 
 /// Where the request that did it came from.
-#[derive(Clone, Copy, Debug)]
-pub struct Origin<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
     pub ip: IpAddr,
-    pub user_agent: &'a str,
+    pub user_agent: String,
+}
+
+/// What is kept of a User-Agent.
+const MAX_USER_AGENT: usize = 300;
+
+impl Origin {
+    /// Keeps only what is stored of `user_agent`: an origin may wait in the writer's queue.
+    pub fn new(ip: IpAddr, user_agent: &str) -> Self {
+        Self { ip, user_agent: user_agent.chars().take(MAX_USER_AGENT).collect() }
+    }
 }
 
 /// Records `event` for the account. Best effort (see the module docs).
-pub async fn record(db: &Db, user_id: i64, event: &Event, origin: Origin<'_>, now: SystemTime) {
+pub async fn record(db: &Db, user_id: i64, event: &Event, origin: &Origin, now: SystemTime) {
+    let written = row(user_id, event, origin, now).insert(&db.write).await;
+    if let Err(error) = written {
+        let kind = event.parts().0;
+        tracing::warn!(%error, user = user_id, kind, "could not record security activity");
+    }
+}
+
+/// Records each `(account, event, origin)` in the caller's transaction, in one statement.
+pub async fn record_all<'a>(
+    db: &impl ConnectionTrait,
+    entries: impl IntoIterator<Item = (i64, &'a Event, &'a Origin)>,
+    now: SystemTime,
+) -> Result<(), DbErr> {
+    let rows: Vec<_> = entries
+        .into_iter()
+        .map(|(user_id, event, origin)| row(user_id, event, origin, now))
+        .collect();
+    if !rows.is_empty() {
+        security_event::Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+fn row(
+    user_id: i64,
+    event: &Event,
+    origin: &Origin,
+    now: SystemTime,
+) -> security_event::ActiveModel {
     let (kind, detail) = event.parts();
-    let written = security_event::ActiveModel {
+    security_event::ActiveModel {
         user_id: Set(user_id),
         kind: Set(kind.to_owned()),
         detail: Set(detail.map(|d| d.chars().take(400).collect())),
         ip: Set(Some(origin.ip.to_string())),
-        user_agent: Set(Some(origin.user_agent.chars().take(300).collect())),
+        user_agent: Set(Some(origin.user_agent.chars().take(MAX_USER_AGENT).collect())),
         created_at: Set(unix_secs(now)),
         ..Default::default()
-    }
-    .insert(&db.write)
-    .await;
-    if let Err(error) = written {
-        tracing::warn!(%error, user = user_id, kind, "could not record security activity");
     }
 }
 

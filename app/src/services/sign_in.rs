@@ -48,7 +48,7 @@ use crate::entities::{sign_in_request, user};
 use crate::services::batcher::Placement;
 use crate::services::time::{from_unix, secs, unix_secs};
 use crate::services::{Db, Scopes, SignInSettings};
-use crate::services::{accounts, network};
+use crate::services::{accounts, activity, network};
 
 /// The sign-in feature: its database, rules, and the batching tasks of its hot paths.
 /// Cheap to clone.
@@ -347,12 +347,14 @@ pub enum LinkRefusal {
 /// browser (see `proof`): the token's nonce, the request, the account (created now when the
 /// address had none) and the new session (replacing the browser's current one, `replaces`)
 /// change in one transaction, shared with what else is being written at that moment (see
-/// `writer`). A code typed with the link counts against its request's tries, and against no
-/// failure budget: without the link, it could not be guessed.
+/// `writer`), with the sign-in's entry in the account's security activity (from `from`). A
+/// code typed with the link counts against its request's tries, and against no failure
+/// budget: without the link, it could not be guessed.
 pub async fn redeem_link(
     sign_in: &SignIn,
     token: &str,
     proof: Proof<'_>,
+    from: activity::Origin,
     replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<Result<SignedIn, LinkRefusal>, DbErr> {
@@ -374,7 +376,7 @@ pub async fn redeem_link(
         }
     }
     let replaces = replaces.map(str::to_owned);
-    let spent = sign_in.writer.spend_link(Spend { link, replaces, now }).await?;
+    let spent = sign_in.writer.spend_link(Spend { link, from, replaces, now }).await?;
     Ok(spent.map_err(LinkRefusal::Dead))
 }
 
@@ -440,14 +442,15 @@ pub enum CodeOutcome {
     Paused(Spent),
 }
 
-/// Checks a code typed, without its link, in the browser holding `handle`, from
-/// `client_ip`. The try is counted against the request and every failure budget before the
-/// (slow) comparison, so parallel guesses cannot exceed either.
+/// Checks a code typed, without its link, in the browser holding `handle`, from `from`
+/// (whose address the failure budgets count by). The try is counted against the request and
+/// every failure budget before the (slow) comparison, so parallel guesses cannot exceed
+/// either. A sign-in is recorded in the account's security activity in its transaction.
 pub async fn verify_code(
     sign_in: &SignIn,
     handle: &str,
     code: &SignInCode,
-    client_ip: IpAddr,
+    from: activity::Origin,
     replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<CodeOutcome, DbErr> {
@@ -460,18 +463,17 @@ pub async fn verify_code(
         tracing::debug!("sign-in code for a dead or unknown request");
         return Ok(CodeOutcome::Dead);
     };
-    let drawn =
-        match sign_in.budgets.draw(&sign_in.db.write, &request.email, client_ip, now).await? {
-            Ok(drawn) => drawn,
-            Err(spent) => {
-                tracing::info!(
-                    request = request.id,
-                    ?spent,
-                    "sign-in code refused: failure budget spent"
-                );
-                return Ok(CodeOutcome::Paused(spent));
-            }
-        };
+    let drawn = match sign_in.budgets.draw(&sign_in.db.write, &request.email, from.ip, now).await? {
+        Ok(drawn) => drawn,
+        Err(spent) => {
+            tracing::info!(
+                request = request.id,
+                ?spent,
+                "sign-in code refused: failure budget spent"
+            );
+            return Ok(CodeOutcome::Paused(spent));
+        }
+    };
     match try_code(sign_in, &request, code, now).await? {
         Attempt::Right => budgets::refund(&sign_in.db.write, drawn).await?,
         Attempt::Wrong { attempts_left } => return Ok(CodeOutcome::Wrong { attempts_left }),
@@ -482,10 +484,11 @@ pub async fn verify_code(
         user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
     let request_id = request.id;
     let replaces = replaces.map(str::to_owned);
-    let finishing = Finishing { request, user: existing, replaces };
+    let finishing = Finishing { request, user: existing, from, replaces };
     let finished = finish_many(&txn, vec![finishing], now).await?;
     let idle = sign_in.settings.session_idle;
-    let started = signed_in::start_sessions(&txn, finished, now, idle).await?.pop();
+    let event = activity::Event::SignedInWithCode;
+    let started = signed_in::start_sessions(&txn, finished, &event, now, idle).await?.pop();
     let started = started.ok_or_else(|| DbErr::Custom("a sign-in was left unanswered".into()))?;
     match started {
         Ok(signed_in) => {

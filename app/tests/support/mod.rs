@@ -12,7 +12,7 @@ use app::services::email_change as email_changes;
 use app::services::sign_in::CodeHasher;
 use app::services::{
     CodeBudgets, Db, OtherBrowser, Purposes, Scopes, Services, ShareSettings, SignInSettings,
-    accounts,
+    accounts, activity,
 };
 use migrations::test_database::TestDatabase;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
@@ -96,20 +96,29 @@ pub async fn email_change_token(
     Some(link.split_once("token=").unwrap().1.to_owned())
 }
 
-/// `token` with one bit of its tag changed. The next-to-last character always carries six
-/// data bits (the last may carry padding bits, whose change strict decoding refuses as
-/// malformed), so the result is well-formed and fails only on its signature.
 /// What the sessions table keeps of a session id: its SHA-256, in hex.
 pub fn stored_session_id(id: &str) -> String {
     use sha2::{Digest as _, Sha256};
     Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `token` with one bit of its tag changed. The next-to-last character always carries six
+/// data bits (the last may carry padding bits, whose change strict decoding refuses as
+/// malformed), so the result is well-formed and fails only on its signature.
 pub fn tamper_tag(token: &str) -> String {
     let mut tampered = token.to_owned().into_bytes();
     let inside_tag = tampered.len() - 2;
     tampered[inside_tag] = if tampered[inside_tag] == b'A' { b'B' } else { b'A' };
     String::from_utf8(tampered).unwrap()
+}
+
+/// Where a test's requests come from, as the security activity records it.
+pub fn visitor() -> activity::Origin {
+    visitor_at(std::net::IpAddr::from([203, 0, 113, 9]))
+}
+
+pub fn visitor_at(ip: std::net::IpAddr) -> activity::Origin {
+    activity::Origin { ip, user_agent: "test browser".to_owned() }
 }
 
 /// A code that is not `right`.

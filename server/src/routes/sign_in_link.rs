@@ -56,17 +56,16 @@ pub async fn sign_in_link(
     let current = session.id().map(|id| id.to_string());
     // Only the browser's own cookie: no click, no code. Anything else is the page's to ask.
     let proof = Proof { browser: Some(&browser), ..Proof::default() };
-    match sign_in::redeem_link(&services.sign_in, &token, proof, current.as_deref(), now).await {
+    let ip = client_ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let from = activity::Origin::new(ip, user_agent);
+    let current = current.as_deref();
+    match sign_in::redeem_link(&services.sign_in, &token, proof, from, current, now).await {
         Ok(Ok(signed_in)) => {
             tracing::info!(
                 user = signed_in.user_id,
                 "signed in with a link, in the browser that asked"
             );
-            let ip = client_ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
-            let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-            let origin = activity::Origin { ip, user_agent: user_agent.unwrap_or_default() };
-            let event = activity::Event::SignedInWithLink;
-            activity::record(&services.db, signed_in.user_id, &event, origin, now).await;
             let mut response =
                 (StatusCode::SEE_OTHER, [(LOCATION, signed_in.next.as_str())]).into_response();
             let cookies = [

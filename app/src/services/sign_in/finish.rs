@@ -14,6 +14,7 @@ use tokens::Rejection;
 
 use crate::domain::{EmailAddress, NextPath};
 use crate::entities::{sign_in_request, user};
+use crate::services::activity;
 use crate::services::time::unix_secs;
 
 /// An account signed in, before its session starts. (No `Debug`: it carries the browser's
@@ -24,6 +25,8 @@ pub(super) struct Finished {
     pub token_epoch: i64,
     /// Where to go next.
     pub next: String,
+    /// Where the sign-in came from, for the security activity.
+    pub from: activity::Origin,
     /// The browser's current session, which the new one replaces.
     pub replaces: Option<String>,
 }
@@ -33,6 +36,8 @@ pub(super) struct Finishing {
     pub request: sign_in_request::Model,
     /// The account the link or code was checked against, if the address had one then.
     pub user: Option<user::Model>,
+    /// Where the link or code was presented from.
+    pub from: activity::Origin,
     /// The browser's current session, ended by signing in.
     pub replaces: Option<String>,
 }
@@ -165,6 +170,7 @@ pub(super) async fn finish_many(
                 email: user.email,
                 token_epoch: user.token_epoch,
                 next: NextPath::or_default(item.request.next_path.as_deref()),
+                from: item.from,
                 replaces: item.replaces,
             })
         })
@@ -204,7 +210,8 @@ mod tests {
     }
 
     fn item(request: sign_in_request::Model, user: Option<user::Model>) -> Finishing {
-        Finishing { request, user, replaces: None }
+        let from = activity::Origin { ip: [192, 0, 2, 1].into(), user_agent: String::new() };
+        Finishing { request, user, from, replaces: None }
     }
 
     /// Two links of one account in one batch, checked either side of an epoch bump: only

@@ -8,10 +8,13 @@ use tokens::Rejection;
 use super::finish::{Finishing, finish_many};
 use super::link_check::ValidLink;
 use super::signed_in::{SignedIn, start_sessions};
+use crate::services::activity::{self, Event};
 
 /// A checked link to spend, with the time it was presented.
 pub struct Spend {
     pub link: ValidLink,
+    /// Where it was presented from, for the security activity.
+    pub from: activity::Origin,
     /// The browser's current session, ended by signing in.
     pub replaces: Option<String>,
     pub now: SystemTime,
@@ -31,9 +34,10 @@ pub(super) async fn spend(
     };
     let (tokens, finishing): (Vec<_>, Vec<_>) = links
         .iter()
-        .map(|Spend { link, replaces, .. }| {
+        .map(|Spend { link, from, replaces, .. }| {
             let (request, user) = (link.request.clone(), link.user.clone());
-            (&link.token, Finishing { request, user, replaces: replaces.clone() })
+            let (from, replaces) = (from.clone(), replaces.clone());
+            (&link.token, Finishing { request, user, from, replaces })
         })
         .unzip();
     let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;
@@ -51,7 +55,7 @@ pub(super) async fn spend(
         }
     }
     let finished = finish_many(txn, items, now).await?;
-    let started = start_sessions(txn, finished, now, idle).await?;
+    let started = start_sessions(txn, finished, &Event::SignedInWithLink, now, idle).await?;
     for (index, started) in waiting.into_iter().zip(started) {
         answers[index] = Some(started);
     }

@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use tokens::Rejection;
 
 use super::finish::Finished;
+use crate::services::activity::{self, Event};
 use crate::services::sessions;
 
 /// Who has just signed in, where they go next, and the session that started.
@@ -32,13 +33,17 @@ impl std::fmt::Debug for SignedIn {
 }
 
 /// Starts a session, in the caller's transaction, for each finished sign-in (each lasting
-/// `idle`); answers each, in order, refusals passed through.
+/// `idle`), and records it in the account's security activity as `event`; answers each, in
+/// order, refusals passed through.
 pub(super) async fn start_sessions(
     txn: &impl ConnectionTrait,
     finished: Vec<Result<Finished, Rejection>>,
+    event: &Event,
     now: SystemTime,
     idle: Duration,
 ) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
+    let entries = finished.iter().flatten().map(|f| (f.user_id, event, &f.from));
+    activity::record_all(txn, entries, now).await?;
     let starts: Vec<sessions::Start<'_>> = finished
         .iter()
         .flatten()
