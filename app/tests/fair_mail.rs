@@ -178,7 +178,48 @@ where
     outputs
 }
 
+/// A network's emails are counted up to `RANK_CAP`, as queued (by requests one by one,
+/// and arriving together, so in one batch) and as re-ranked at claim time: counting a
+/// flood in full would cost every batch its size. Capped, a flood still waits behind a
+/// real request.
+async fn a_flood_ranks_no_higher_than_the_cap(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let cap = i64::try_from(outbox::RANK_CAP).unwrap();
+    let ask_as = |n: i64| {
+        let s = s.clone();
+        async move {
+            let (email, ip) = (format!("flood{n}@example.com"), format!("198.51.100.{n}"));
+            ask(&s, &email, &ip, now).await
+        }
+    };
+    // One by one, then the rest at once: those are written as one batch, across the cap.
+    for n in 0..cap - 40 {
+        assert_eq!(ask_as(n).await, Outcome::Queued);
+    }
+    let together = futures_join((cap - 40..cap + 3).map(ask_as)).await;
+    assert!(together.iter().all(|o| *o == Outcome::Queued));
+    assert_eq!(ask(&s, "real@example.com", "203.0.113.9", now).await, Outcome::Queued);
+    let flood_ranks = || async {
+        let messages = outbox_message::Entity::find().all(&s.db.read).await.unwrap();
+        let flood = messages.into_iter().filter(|m| m.recipient.starts_with("flood"));
+        let mut ranks: Vec<i64> = flood.map(|m| i64::from(m.fair_rank)).collect();
+        ranks.sort_unstable();
+        ranks
+    };
+    // Each the number of the network's emails before it, and no more than the cap.
+    let expected: Vec<i64> = (0..cap + 3).map(|n| n.min(cap)).collect();
+    assert_eq!(flood_ranks().await, expected);
+
+    assert_eq!(claim(&s, now, 1, u64::MAX).await, ["real@example.com"]);
+    // The flood's candidates looked at were raised, to the cap and no higher.
+    let ranks = flood_ranks().await;
+    assert!(ranks.iter().filter(|rank| **rank == cap).count() > 50, "{ranks:?}");
+    assert!(ranks.iter().all(|rank| *rank <= cap), "{ranks:?}");
+}
+
 on_both_databases!(
+    a_flood_ranks_no_higher_than_the_cap,
     a_flood_waits_behind_a_real_request,
     the_ceiling_holds_back_sign_in_mail_only,
     tags_and_dots_share_one_quota,

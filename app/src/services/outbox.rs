@@ -2,13 +2,13 @@
 //! and a worker claims, delivers and settles them. At-least-once: a worker that dies
 //! mid-delivery leaves a claim that runs out, and another attempt follows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait as _, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _, Set,
 };
 
 use crate::entities::outbox_message::{self as message, DROPPED, FAILED, PENDING, SENT, SIGN_IN};
@@ -77,6 +77,11 @@ pub struct Fairness {
     pub window: Option<Duration>,
 }
 
+/// The highest fair rank: a network's earlier emails in the window are counted up to this
+/// many. Past it a network is a flood (or a very busy shared one) either way, and counting
+/// on would cost every batch of requests, and every claim, the flood's size.
+pub const RANK_CAP: u64 = 100;
+
 /// Candidates looked at per round beyond those wanted, so that a flood's stale ranks are
 /// raised many at a time; rounds per claim, so that one claim stays short.
 const RERANK_BATCH: u64 = 64;
@@ -85,10 +90,10 @@ const MAX_ROUNDS: usize = 16;
 /// Claims up to `limit` due messages for `lease`, of which at most `sign_in_room` sign-in
 /// emails, lowest fair rank first and oldest first within a rank.
 ///
-/// A sign-in email's rank is how many its network had asked for in the window: set when
-/// queued, and raised here for a candidate whose network has asked for more since (so the
-/// first email of a network that then asked for thousands does not keep its place ahead of
-/// a person who asked once). A network that asks for many waits behind those that ask for
+/// A sign-in email's rank is how many its network had asked for in the window, up to
+/// [`RANK_CAP`]: set when queued, and raised here for a candidate whose network has asked
+/// for more since (so the first email of a network that then asked for thousands does not
+/// keep its place ahead of a person who asked once). A network that asks for many waits behind those that ask for
 /// few, and a flood cannot push one real request to the back.
 ///
 /// Each claim is a conditional update, so of several workers (or instances) racing for one
@@ -178,21 +183,33 @@ async fn raise_stale_ranks(
     candidates: &[message::Model],
     since: SystemTime,
 ) -> Result<HashMap<i64, i32>, DbErr> {
-    let networks: HashSet<&str> = candidates.iter().filter_map(|m| m.network.as_deref()).collect();
-    if networks.is_empty() {
-        return Ok(HashMap::new());
+    let networks: BTreeSet<&str> = candidates.iter().filter_map(|m| m.network.as_deref()).collect();
+    // Each network's volume, counted up to one past the highest rank (see `RANK_CAP`).
+    let volume_of = |network: &str| {
+        let recent = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .filter(message::Column::Network.eq(network))
+            .filter(message::Column::CreatedAt.gt(unix_secs(since)))
+            .limit(RANK_CAP + 1)
+            .into_query();
+        Query::select()
+            .expr_as(Expr::val(network), "network")
+            .expr_as(Expr::col(Asterisk).count(), "n")
+            .from_subquery(recent, "recent")
+            .to_owned()
+    };
+    let networks: Vec<&str> = networks.into_iter().collect();
+    let mut volume: HashMap<String, i64> = HashMap::new();
+    // One term per network, in queries within SQLite's 500 terms per compound SELECT.
+    for chunk in networks.chunks(200) {
+        let mut terms = chunk.iter().map(|network| volume_of(network));
+        let Some(mut query) = terms.next() else { continue };
+        query.unions(terms.map(|other| (UnionType::All, other)));
+        for row in db.query_all(&query).await? {
+            volume.insert(row.try_get("", "network")?, row.try_get("", "n")?);
+        }
     }
-    let counted: Vec<(String, i64)> = message::Entity::find()
-        .select_only()
-        .column(message::Column::Network)
-        .column_as(message::Column::Id.count(), "n")
-        .filter(message::Column::Network.is_in(networks))
-        .filter(message::Column::CreatedAt.gt(unix_secs(since)))
-        .group_by(message::Column::Network)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let volume: HashMap<String, i64> = counted.into_iter().collect();
     let mut raised_to: HashMap<i32, Vec<i64>> = HashMap::new();
     for message in candidates {
         let Some(network) = &message.network else { continue };

@@ -2,11 +2,11 @@
 //! one multi-row insert per table, whatever the batch size. The limits are applied in
 //! arrival order, exactly as if the requests were written one by one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sea_orm::sea_query::{Expr, ExprTrait as _, UnionType};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait as _, Query, UnionType};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbErr, EntityTrait as _,
     QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
@@ -111,17 +111,36 @@ async fn recent_counts(
             .column_as(Expr::col(C::Id).count(), "n")
             .filter(key.is_in(values))
             .filter(C::CreatedAt.gt(since));
-        // Only mailed requests count against an address (the limit is on emails sent) and
-        // towards a network's place in the queue.
+        // Only mailed requests count against an address: the limit is on emails sent.
         let query = if kind == PER_IP { query } else { query.filter(C::Mailed.eq(true)) };
         query.group_by(key).into_query()
     };
+    // A network's count stops at the highest rank: counted in full, a flood's would cost
+    // every batch the flood's size (see `outbox::RANK_CAP`). The other two are bounded by
+    // their limits. One term per network: a batch (at most 256 jobs) stays well within
+    // SQLite's 500 terms per compound SELECT.
+    let capped = |network: &str| {
+        let recent = sign_in_request::Entity::find()
+            .select_only()
+            .column(C::Id)
+            .filter(C::Network.eq(network))
+            .filter(C::Mailed.eq(true))
+            .filter(C::CreatedAt.gt(since))
+            .limit(outbox::RANK_CAP)
+            .into_query();
+        Query::select()
+            .expr_as(Expr::val(PER_NETWORK), "kind")
+            .expr_as(Expr::val(network), "key")
+            .expr_as(Expr::col(Asterisk).count(), "n")
+            .from_subquery(recent, "recent")
+            .to_owned()
+    };
     let ips = batch.iter().map(|p| p.client_ip.as_str()).collect();
-    let networks = batch.iter().map(|p| p.network.as_str()).collect();
+    let networks: BTreeSet<&str> = batch.iter().map(|p| p.network.as_str()).collect();
     let mailboxes: Vec<&str> =
         batch.iter().filter(|p| p.valid_address).map(|p| p.mailbox.as_str()).collect();
     let mut query = count(PER_IP, C::ClientIp, ips);
-    query.union(UnionType::All, count(PER_NETWORK, C::Network, networks));
+    query.unions(networks.into_iter().map(|network| (UnionType::All, capped(network))));
     if !mailboxes.is_empty() {
         query.union(UnionType::All, count(PER_MAILBOX, C::Mailbox, mailboxes));
     }
@@ -185,7 +204,9 @@ pub(super) async fn write(
         };
         if outcome == Outcome::Queued {
             let sent = per_network.entry(pending.network.clone()).or_default();
-            ranks.push(i32::try_from(*sent).unwrap_or(i32::MAX));
+            // Capped here too: a flood arrives in batches of hundreds.
+            let rank = Ord::min(*sent, outbox::RANK_CAP.try_into().unwrap_or(i64::MAX));
+            ranks.push(i32::try_from(rank).unwrap_or(i32::MAX));
             *sent += 1;
         }
         outcomes.push(outcome);
