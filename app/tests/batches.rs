@@ -64,3 +64,35 @@ async fn a_busy_database_is_tried_again() {
     assert_eq!(count, 1, "written once");
     assert_eq!(tries.load(Ordering::SeqCst), 2, "failed busy once, then succeeded");
 }
+
+/// A database still busy after the retries fails the batch as a whole: its halves would
+/// meet the same lock, each after waits of its own, while every later job waited.
+#[tokio::test]
+async fn a_database_busy_past_the_retries_is_not_split_for() {
+    let database = migrations::test_database::sqlite().await.unwrap();
+    database.db.execute_unprepared("CREATE TABLE numbers (n INTEGER)").await.unwrap();
+    let holder = database.db.begin().await.unwrap();
+    holder.execute_unprepared("INSERT INTO numbers (n) VALUES (0)").await.unwrap();
+    let mut options = ConnectOptions::new(database.url.clone());
+    options.max_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    db.execute_unprepared("PRAGMA busy_timeout = 0").await.unwrap();
+
+    // The lock is never let go of while the batch runs.
+    let tries = Arc::new(AtomicU32::new(0));
+    let inserts = Inserts { db, holder: Mutex::new(None), tries: tries.clone() };
+    let batcher = Batcher::start(inserts, Placement::Shared);
+    // On this single-threaded runtime all eight are queued before the batcher runs, so
+    // they are one batch.
+    let submits = (1..=8).map(|n| {
+        let batcher = batcher.clone();
+        tokio::spawn(async move { batcher.submit(n).await })
+    });
+    let submits: Vec<_> = submits.collect();
+    for submit in submits {
+        let answer = tokio::time::timeout(Duration::from_secs(10), submit).await;
+        assert!(answer.expect("answered in time").unwrap().is_err());
+    }
+    assert_eq!(tries.load(Ordering::SeqCst), 4, "one try and three retries, then no halves");
+    holder.rollback().await.unwrap();
+}

@@ -9,9 +9,10 @@
 //!
 //! A batch that fails must not fail everyone in it for one bad or unlucky job: a batch the
 //! database turned down for now (SQLite busy, a PostgreSQL deadlock or serialisation
-//! failure) is tried again, and one that still fails is split in halves, each tried on its
-//! own, down to the job that fails alone. Halves run in order, so the jobs are still
-//! handled in arrival order.
+//! failure) is tried again, and one that fails otherwise is split in halves, each tried on
+//! its own, down to the job that fails alone. Halves run in order, so the jobs are still
+//! handled in arrival order. A database still busy after the retries, or unreachable, fails
+//! the batch as a whole: its parts would fail the same way.
 
 use std::future::Future;
 use std::ops::Range;
@@ -209,7 +210,11 @@ async fn attempt<B: Batch>(
             }
             Ok(Err(error)) if db::is_transient(&error) && tries < RETRIES => error,
             Ok(Err(error)) => {
-                let splittable = !db::is_unreachable(&error);
+                // Parts apart can get past a job that fails alone (a constraint, bad data),
+                // not a database still busy after the retries, or gone: that would fail
+                // every part the same way, each after waits of its own, while the writer
+                // holds everyone else's jobs.
+                let splittable = !db::is_transient(&error) && !db::is_unreachable(&error);
                 return Err(Failure { error: Arc::from(error.to_string()), splittable });
             }
             Err(panic) => {
@@ -277,6 +282,32 @@ mod tests {
         assert_eq!(doubled, [Some(2), Some(4), None, Some(8), Some(10), None, Some(14)]);
         assert!(answers[2].as_ref().is_err_and(|e| e.contains("unlucky")));
         assert!(answers[5].as_ref().is_err_and(|e| e.contains("panicked")));
+    }
+
+    /// Its connection breaks on every batch (say, during the COMMIT).
+    struct Broken(std::sync::atomic::AtomicUsize);
+
+    impl Batch for Broken {
+        type Job = u32;
+        type Done = u32;
+
+        async fn run(&self, _: &[u32]) -> Result<Vec<u32>, DbErr> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+            let error = sea_orm::sqlx::Error::Io(reset);
+            Err(DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(error))))
+        }
+    }
+
+    /// A broken connection leaves the batch's outcome unknown: it is neither tried again
+    /// nor in parts (either might write it twice), but answered at once, all of it.
+    #[tokio::test]
+    async fn a_broken_connection_is_neither_retried_nor_split_for() {
+        let broken = Arc::new(Broken(0.into()));
+        let jobs: Arc<[u32]> = (0..8).collect::<Vec<_>>().into();
+        let answers = settle(&broken, &jobs).await;
+        assert!(answers.iter().all(Result::is_err));
+        assert_eq!(broken.0.load(std::sync::atomic::Ordering::Relaxed), 1);
     }
 
     #[tokio::test]

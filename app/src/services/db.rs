@@ -47,10 +47,27 @@ pub(crate) fn is_transient(error: &DbErr) -> bool {
     }
 }
 
-/// Whether `error` says the database cannot be reached at all (rather than that one
-/// statement failed): trying again part by part would only multiply the failures.
+/// Whether `error` says the database cannot be reached, or the connection broke (rather
+/// than that one statement failed): trying again part by part would only multiply the
+/// failures. A connection that broke during a COMMIT leaves its outcome unknown, so what
+/// it wrote must not be written again either.
 pub(crate) fn is_unreachable(error: &DbErr) -> bool {
-    matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_))
+    use sea_orm::{RuntimeErr, sqlx};
+    match error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                **e,
+                sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::Protocol(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+            )
+        }
+        _ => false,
+    }
 }
 
 enum Backend {
