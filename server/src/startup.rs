@@ -197,6 +197,7 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         hops: config.trusted_proxy_hops,
         local_site: config.base_url.is_loopback(),
         warned: Default::default(),
+        unusable: Default::default(),
     };
     let transport = headers::Transport { https: config.base_url.is_https() };
     // Layers run outside-in from the last one added: headers on every answer, then CSRF
