@@ -37,6 +37,12 @@ enum Outbox {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // All or nothing on SQLite too: a start-up cut short halfway would leave columns that
+    // the next attempt fails to add again.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
         for column in [SignInRequests::Mailbox, SignInRequests::Network] {

@@ -14,6 +14,12 @@ enum Sessions {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // All or nothing on SQLite too: cut short halfway and run again, it would hash some
+    // ids twice (and sign those people out).
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Neither database has SHA-256 built in (SQLite none at all), so the live sessions
         // are rewritten from here, and nobody is signed out by the change.

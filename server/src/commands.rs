@@ -54,7 +54,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), Failure> {
 /// The key ring as this configuration loads it: `signing ID`, then `verifying ID` per
 /// previous secret. Every instance must print the same lines before a rotation's next step.
 fn list_keys(config: &Config) -> Result<(), Failure> {
-    let ring = crate::secrets::load_key_ring(config).map_err(Failure::usage)?;
+    let ring = crate::secrets::read_key_ring(config).map_err(Failure::usage)?;
     for (n, secret) in ring.secrets().enumerate() {
         let role = if n == 0 { "signing" } else { "verifying" };
         println!("{role} {:08x}", secret.id().get());

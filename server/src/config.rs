@@ -514,12 +514,7 @@ impl TryFrom<RawConfig> for Config {
                     ));
                 }
             },
-            concurrency: positive(
-                "LATCHKEY_MAIL_CONCURRENCY (--mail-concurrency)",
-                &raw.mail_concurrency,
-            )?
-            .try_into()
-            .unwrap_or(usize::MAX),
+            concurrency: mail_concurrency(&raw.mail_concurrency)?,
             sign_in_per_minute: positive(
                 "LATCHKEY_SIGN_IN_EMAILS_PER_MINUTE (--sign-in-emails-per-minute)",
                 &raw.sign_in_emails_per_minute,
@@ -620,6 +615,20 @@ fn positive(setting: &'static str, text: &str) -> Result<u32, ConfigError> {
     })
 }
 
+/// Sends in flight: each holds an SMTP connection (or a file) and a claimed message, so a
+/// typo such as 4000 is refused rather than opening thousands of connections to the relay.
+const MAX_MAIL_CONCURRENCY: u32 = 64;
+
+fn mail_concurrency(text: &str) -> Result<usize, ConfigError> {
+    const SETTING: &str = "LATCHKEY_MAIL_CONCURRENCY (--mail-concurrency)";
+    let n = positive(SETTING, text)?;
+    if n > MAX_MAIL_CONCURRENCY {
+        let why = format!("at most {MAX_MAIL_CONCURRENCY} sends in flight, got {n}");
+        return Err(ConfigError::new(SETTING, why));
+    }
+    Ok(usize::try_from(n).unwrap_or(1))
+}
+
 fn duration(setting: &'static str, text: &str) -> Result<Duration, ConfigError> {
     humantime::parse_duration(text.trim()).ok().filter(|d| d.as_secs() > 0).ok_or_else(|| {
         ConfigError::new(setting, format!("expected a duration like 15m or 7days, got {text:?}"))
@@ -651,6 +660,15 @@ mod tests {
         }
         let flags = <Flags as clap::Parser>::try_parse_from(["latchkey"]).unwrap();
         assert_eq!(code_budgets(&flags.raw).unwrap(), app::services::CodeBudgets::default());
+    }
+
+    #[test]
+    fn mail_concurrency_is_bounded() {
+        assert_eq!(mail_concurrency(" 4 ").unwrap(), 4);
+        assert_eq!(mail_concurrency("64").unwrap(), 64);
+        for bad in ["0", "65", "4000", "four"] {
+            assert!(mail_concurrency(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

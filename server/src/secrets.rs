@@ -16,6 +16,29 @@ pub fn load_key_ring(config: &Config) -> Result<KeyRing, ConfigError> {
         Some(secret) => secret.clone(),
         None => load_or_generate(&config.secret_file)?,
     };
+    with_previous(config, current)
+}
+
+/// The key ring as [`load_key_ring`] would load it, but never generating a secret: for
+/// commands that only look (a missing file is an error, not a new secret).
+pub fn read_key_ring(config: &Config) -> Result<KeyRing, ConfigError> {
+    let current = match &config.secret {
+        Some(secret) => secret.clone(),
+        None => {
+            let path = &config.secret_file;
+            let read = match std::fs::metadata(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err("does not exist (the server generates it on its first start)".into())
+                }
+                _ => read_private(path),
+            };
+            read.map_err(|e| ConfigError::new(SETTING, format!("{}: {e}", path.display())))?
+        }
+    };
+    with_previous(config, current)
+}
+
+fn with_previous(config: &Config, current: Secret) -> Result<KeyRing, ConfigError> {
     config.previous_secrets.iter().try_fold(KeyRing::new(current), |ring, previous| {
         ring.with_previous(previous.clone()).map_err(|e| {
             ConfigError::new("LATCHKEY_PREVIOUS_SECRETS (--previous-secrets)", e.to_string())

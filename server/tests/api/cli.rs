@@ -213,4 +213,11 @@ fn keys_list_the_ring_and_generate_new_secrets() {
         .unwrap();
     assert_eq!(twice.status.code(), Some(2));
     assert_eq!(text(&twice.stderr).trim().lines().count(), 1, "{}", text(&twice.stderr));
+
+    // Listing only looks: with no secret file yet, it says so and makes none.
+    let fresh = tempfile::tempdir().unwrap();
+    let missing = latchkey(&fresh, &["keys", "list"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("does not exist"), "{}", text(&missing.stderr));
+    assert!(!fresh.path().join("secret.key").exists());
 }
