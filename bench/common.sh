@@ -24,7 +24,8 @@ cleanup() {
 trap cleanup EXIT
 
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-latchkey_bin="$target_dir/release/latchkey"
+# BENCH_BIN: another build's binary (say, the commit before a change), for a before/after.
+latchkey_bin="${BENCH_BIN:-$target_dir/release/latchkey}"
 
 # The server's settings; callers add their own LATCHKEY_* before `start_server`.
 export LATCHKEY_DATABASE_URL="sqlite://$data/latchkey.db"

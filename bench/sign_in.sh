@@ -7,10 +7,12 @@
 #                     row in one transaction (no SMTP, no argon2 on this path).
 #   redemption        POST /api/sign-in/link with a fresh link each time: verify, spend
 #                     the nonce, consume the request, update the account, create the
-#                     session, in one transaction (the "Continue" button).
+#                     session and its security-activity entry, in one transaction (the
+#                     "Continue" button).
 #
 #   bench/sign_in.sh            # builds the release site first
 #   SKIP_BUILD=1 bench/sign_in.sh
+#   SKIP_BUILD=1 BENCH_BIN=/path/to/latchkey bench/sign_in.sh   # another build (before/after)
 #   BENCH_RUNS=5 bench/sign_in.sh   # runs per scenario (default 3; medians reported)
 #   SESAME_HARNESS=path bench/sign_in.sh   # where the django-sesame harness is
 #
