@@ -10,7 +10,7 @@ use app::services::personal_links::{self, CreateError, MAX_LINKS};
 use app::services::{Services, accounts, security};
 use migrations::test_database::TestDatabase;
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
-use support::{account, change_email, services, stored_session_id};
+use support::{account, change_email, services, stored_session_id, visitor};
 use tokens::{Rejection, Subject};
 
 async fn reload(s: &Services, user: &user::Model) -> user::Model {
@@ -40,8 +40,10 @@ async fn a_personal_link_signs_in_its_owner(database: TestDatabase) {
     assert_eq!(check(&s, &token).await, Ok("a•••@example.com Kitchen tablet".to_owned()));
 
     for _ in 0..2 {
-        let signed_in =
-            personal_links::sign_in(&s.personal_links, &token, None, now).await.unwrap().unwrap();
+        let signed_in = personal_links::sign_in(&s.personal_links, &token, &visitor(), None, now)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(signed_in.user_id, alice.id);
         let row = session::Entity::find_by_id(stored_session_id(&signed_in.session_id))
             .one(&s.db.read)
@@ -54,6 +56,10 @@ async fn a_personal_link_signs_in_its_owner(database: TestDatabase) {
     assert!(listed[0].last_used_at.is_some());
     // The listed URL is the one created, whenever it is shown.
     assert_eq!(listed[0].url, link.url);
+    // Each sign-in is in the owner's security activity, written with its session.
+    let activity = app::services::activity::recent(&s.db, alice.id, 10).await.unwrap();
+    let what: Vec<&str> = activity.iter().map(|e| e.what.as_str()).collect();
+    assert_eq!(what, ["Signed in with a personal link"; 2]);
 }
 
 /// Names are checked, and an account holds a bounded number of links.
@@ -95,7 +101,8 @@ async fn personal_links_die_as_they_should(database: TestDatabase) {
     assert!(!personal_links::revoke(&s.personal_links, bob.id, tablet_id).await.unwrap());
     assert!(personal_links::revoke(&s.personal_links, alice.id, tablet_id).await.unwrap());
     assert_eq!(check(&s, &tablet).await, Err(Rejection::WrongResource));
-    let signed_in = personal_links::sign_in(&s.personal_links, &tablet, None, now).await.unwrap();
+    let signed_in =
+        personal_links::sign_in(&s.personal_links, &tablet, &visitor(), None, now).await.unwrap();
     assert_eq!(signed_in, Err(Rejection::WrongResource));
     assert!(check(&s, &laptop).await.is_ok());
 

@@ -56,15 +56,14 @@ pub async fn sign_in_with_personal_link(token: String) -> Result<(), ServerFnErr
     let services = services()?;
     let now = std::time::SystemTime::now();
     let current = current_session_id().await?;
-    let signed_in =
-        personal_links::sign_in(&services.personal_links, &token, current.as_deref(), now);
+    let from = crate::request::activity_origin();
+    let links = &services.personal_links;
+    let signed_in = personal_links::sign_in(links, &token, &from, current.as_deref(), now);
     match signed_in.await.map_err(internal)? {
         Ok(signed_in) => {
             send_cookie(sessions::cookie(&signed_in.session_id, &services.settings));
             send_cookie(PERSONAL.clear(services.settings.secure_cookies));
             tracing::info!(user = signed_in.user_id, "signed in with a personal link");
-            let event = crate::services::activity::Event::SignedInWithPersonalLink;
-            crate::request::record_activity(&services, signed_in.user_id, event).await;
             redirect("/dashboard");
         }
         Err(rejection) => {

@@ -2,12 +2,12 @@
 //! revoked, shares made and stopped, signing out everywhere), when, and from where, for its
 //! owner to review, newest first.
 //!
-//! A sign-in by emailed link or code is recorded in the transaction that signs in
-//! ([`record_all`]): it is the hot path, and a write of its own per sign-in would queue for
-//! SQLite's one writer behind the batch that signed it in. Everything else is recorded
-//! after the action, by the server function that did it, and best effort ([`record`]): the
-//! action has happened either way, so a failed write is logged, never turned into an error
-//! for the user. Entries older than [`KEEP`] are purged.
+//! A sign-in (by emailed link, code or personal link) is recorded in the transaction that
+//! signs in ([`record_all`]): it is the hot path, and a write of its own per sign-in would
+//! queue for SQLite's one writer behind the batch that signed it in. Everything else is
+//! recorded after the action, by the server function that did it, and best effort
+//! ([`record`]): the action has happened either way, so a failed write is logged, never
+//! turned into an error for the user. Entries older than [`KEEP`] are purged.
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};

@@ -22,7 +22,7 @@ use crate::domain::EmailAddress;
 use crate::entities::{personal_link, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
 use crate::services::time::{from_unix, unix_secs};
-use crate::services::{Db, Scopes, SignInSettings, accounts, sessions};
+use crate::services::{Db, Scopes, SignInSettings, accounts, activity, sessions};
 
 /// The longest name, in characters (the column holds 60).
 pub const MAX_NAME_CHARS: usize = 60;
@@ -206,10 +206,12 @@ impl std::fmt::Debug for SignedIn {
 }
 
 /// Signs the link's owner in with a new session that remembers the link (so revoking the
-/// link ends it), replacing the browser's current session, `replaces`.
+/// link ends it), replacing the browser's current session, `replaces`; the sign-in's entry
+/// in the security activity (from `from`) is written in the same transaction.
 pub async fn sign_in(
     links: &PersonalLinks,
     token: &str,
+    from: &activity::Origin,
     replaces: Option<&str>,
     now: SystemTime,
 ) -> Result<Result<SignedIn, Rejection>, DbErr> {
@@ -237,6 +239,8 @@ pub async fn sign_in(
     let idle = links.settings.session_idle;
     let session_id = sessions::start(&txn, &[start], now, idle).await?.pop();
     let session_id = session_id.ok_or_else(|| DbErr::Custom("no session was started".into()))?;
+    let event = activity::Event::SignedInWithPersonalLink;
+    activity::record_all(&txn, [(opened.account.id, &event, from)], now).await?;
     txn.commit().await?;
     Ok(Ok(SignedIn { user_id: opened.account.id, session_id }))
 }

@@ -65,14 +65,12 @@ pub async fn personal_link(
         return continue_page(PERSONAL.set(&token, secure, COOKIE_MAX_AGE));
     }
     let current = session.id().map(|id| id.to_string());
-    match personal_links::sign_in(links, &token, current.as_deref(), now).await {
+    let ip = client_ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let from = activity::Origin::new(ip, user_agent);
+    match personal_links::sign_in(links, &token, &from, current.as_deref(), now).await {
         Ok(Ok(signed_in)) => {
             tracing::info!(user = signed_in.user_id, "signed in with a personal link");
-            let ip = client_ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
-            let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-            let origin = activity::Origin::new(ip, user_agent.unwrap_or_default());
-            let event = activity::Event::SignedInWithPersonalLink;
-            activity::record(&state.services.db, signed_in.user_id, &event, &origin, now).await;
             let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/dashboard")]).into_response();
             if let Some(cookie) = sessions::cookie(&signed_in.session_id, &state.services.settings)
             {
