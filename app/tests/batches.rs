@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use app::services::batcher::{Batch, Batcher, Placement};
+use migrations::test_database::TestDatabase;
 use sea_orm::{
     ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DatabaseTransaction, DbErr,
     TransactionTrait as _,
@@ -38,19 +39,24 @@ impl Batch for Inserts {
     }
 }
 
-#[tokio::test]
-async fn a_busy_database_is_tried_again() {
+/// A test database with a table, a transaction holding its write lock (as another process
+/// would), and a connection for the batch that does not wait for the lock, so it meets
+/// SQLITE_BUSY at once.
+async fn locked() -> (TestDatabase, DatabaseTransaction, DatabaseConnection) {
     let database = migrations::test_database::sqlite().await.unwrap();
     database.db.execute_unprepared("CREATE TABLE numbers (n INTEGER)").await.unwrap();
-    // Another process holding the write lock.
     let holder = database.db.begin().await.unwrap();
     holder.execute_unprepared("INSERT INTO numbers (n) VALUES (0)").await.unwrap();
-    // A writer that does not wait for the lock, so it meets SQLITE_BUSY at once.
     let mut options = ConnectOptions::new(database.url.clone());
     options.max_connections(1);
     let db = Database::connect(options).await.unwrap();
     db.execute_unprepared("PRAGMA busy_timeout = 0").await.unwrap();
+    (database, holder, db)
+}
 
+#[tokio::test]
+async fn a_busy_database_is_tried_again() {
+    let (database, holder, db) = locked().await;
     let tries = Arc::new(AtomicU32::new(0));
     let inserts = Inserts { db, holder: Mutex::new(Some(holder)), tries: tries.clone() };
     let batcher = Batcher::start(inserts, Placement::Shared);
@@ -69,15 +75,7 @@ async fn a_busy_database_is_tried_again() {
 /// meet the same lock, each after waits of its own, while every later job waited.
 #[tokio::test]
 async fn a_database_busy_past_the_retries_is_not_split_for() {
-    let database = migrations::test_database::sqlite().await.unwrap();
-    database.db.execute_unprepared("CREATE TABLE numbers (n INTEGER)").await.unwrap();
-    let holder = database.db.begin().await.unwrap();
-    holder.execute_unprepared("INSERT INTO numbers (n) VALUES (0)").await.unwrap();
-    let mut options = ConnectOptions::new(database.url.clone());
-    options.max_connections(1);
-    let db = Database::connect(options).await.unwrap();
-    db.execute_unprepared("PRAGMA busy_timeout = 0").await.unwrap();
-
+    let (_database, holder, db) = locked().await;
     // The lock is never let go of while the batch runs.
     let tries = Arc::new(AtomicU32::new(0));
     let inserts = Inserts { db, holder: Mutex::new(None), tries: tries.clone() };

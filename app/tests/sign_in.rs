@@ -30,6 +30,16 @@ fn ip() -> std::net::IpAddr {
     [192, 0, 2, 200].into()
 }
 
+/// A code typed, without its link, from `ip()` in the browser holding `handle`.
+async fn type_code(
+    s: &Services,
+    handle: &str,
+    code: &app::domain::SignInCode,
+    now: SystemTime,
+) -> CodeOutcome {
+    sign_in::verify_code(&s.sign_in, handle, code, visitor_at(ip()), None, now).await.unwrap()
+}
+
 fn token_of(link: &str) -> &str {
     link.strip_prefix("https://latchkey.test/signin/link?token=").expect(link)
 }
@@ -95,12 +105,7 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
         Err(DeadLink { rejection: Rejection::AlreadyUsed, resendable: true })
     );
     // The code of a consumed request is dead too.
-    assert_eq!(
-        sign_in::verify_code(&s.sign_in, &asked.handle, &mail.code, visitor_at(ip()), None, now)
-            .await
-            .unwrap(),
-        CodeOutcome::Dead
-    );
+    assert_eq!(type_code(&s, &asked.handle, &mail.code, now).await, CodeOutcome::Dead);
 }
 
 async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDatabase) {
@@ -179,65 +184,22 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
 
     for left in (1..=4).rev() {
         assert_eq!(
-            sign_in::verify_code(
-                &s.sign_in,
-                &first.handle,
-                &wrong(&mail_1.code),
-                visitor_at(ip()),
-                None,
-                now
-            )
-            .await
-            .unwrap(),
+            type_code(&s, &first.handle, &wrong(&mail_1.code), now).await,
             CodeOutcome::Wrong { attempts_left: left }
         );
     }
-    assert_eq!(
-        sign_in::verify_code(
-            &s.sign_in,
-            &first.handle,
-            &wrong(&mail_1.code),
-            visitor_at(ip()),
-            None,
-            now
-        )
-        .await
-        .unwrap(),
-        CodeOutcome::Dead
-    );
+    assert_eq!(type_code(&s, &first.handle, &wrong(&mail_1.code), now).await, CodeOutcome::Dead);
     // Dead means dead, even for the right code now.
-    assert_eq!(
-        sign_in::verify_code(&s.sign_in, &first.handle, &mail_1.code, visitor_at(ip()), None, now)
-            .await
-            .unwrap(),
-        CodeOutcome::Dead
-    );
+    assert_eq!(type_code(&s, &first.handle, &mail_1.code, now).await, CodeOutcome::Dead);
     // A code belongs to its own request only.
     assert!(matches!(
-        sign_in::verify_code(&s.sign_in, &second.handle, &mail_1.code, visitor_at(ip()), None, now)
-            .await
-            .unwrap(),
+        type_code(&s, &second.handle, &mail_1.code, now).await,
         CodeOutcome::Wrong { .. }
     ));
     // Expired requests refuse their code.
     let expired = now + Duration::from_secs(900);
-    assert_eq!(
-        sign_in::verify_code(
-            &s.sign_in,
-            &second.handle,
-            &mail_2.code,
-            visitor_at(ip()),
-            None,
-            expired
-        )
-        .await
-        .unwrap(),
-        CodeOutcome::Dead
-    );
-    let CodeOutcome::SignedIn(signed_in) =
-        sign_in::verify_code(&s.sign_in, &second.handle, &mail_2.code, visitor_at(ip()), None, now)
-            .await
-            .unwrap()
+    assert_eq!(type_code(&s, &second.handle, &mail_2.code, expired).await, CodeOutcome::Dead);
+    let CodeOutcome::SignedIn(signed_in) = type_code(&s, &second.handle, &mail_2.code, now).await
     else {
         panic!("the right code signs in");
     };
@@ -256,19 +218,7 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
         .unwrap(),
         Err(LinkRefusal::Dead(Rejection::AlreadyUsed))
     );
-    assert_eq!(
-        sign_in::verify_code(
-            &s.sign_in,
-            "unknown handle",
-            &mail_2.code,
-            visitor_at(ip()),
-            None,
-            now
-        )
-        .await
-        .unwrap(),
-        CodeOutcome::Dead
-    );
+    assert_eq!(type_code(&s, "unknown handle", &mail_2.code, now).await, CodeOutcome::Dead);
 
     // The code is stored hashed, never in clear.
     let rows = sign_in_request::Entity::find().all(&s.db.read).await.unwrap();
