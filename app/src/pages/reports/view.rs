@@ -26,12 +26,16 @@ pub async fn get_report(id: i64) -> Result<Access<ReportDetail>, ServerFnError> 
     };
     let services = services()?;
     let now = SystemTime::now();
+    // The job's state before the report: it turns ready in the transaction that fills the
+    // report, so a report read after "ready" is the built one. The other way round, a job
+    // finishing in between showed "ready" over the placeholder, and the page stopped
+    // refreshing.
+    let job = activity_report::state(&services.activity_reports, id).await.map_err(internal)?;
     let Some(report) = reports::get(&services.reports, user.id, id).await.map_err(internal)? else {
         set_status(http::StatusCode::NOT_FOUND);
         return Ok(Access::NotFound);
     };
     let links = reports::links_of(&services.reports, user.id, id, now).await.map_err(internal)?;
-    let job = activity_report::state(&services.activity_reports, id).await.map_err(internal)?;
     let shares = shares::of_report(&services.shares, user.id, id, now).await.map_err(internal)?;
     Ok(Access::Granted(ReportDetail {
         id: report.id,
