@@ -47,24 +47,39 @@ pub(crate) fn is_transient(error: &DbErr) -> bool {
     }
 }
 
-/// Whether `error` says the database cannot be reached, or the connection broke (rather
-/// than that one statement failed): trying again part by part would only multiply the
-/// failures. A connection that broke during a COMMIT leaves its outcome unknown, so what
-/// it wrote must not be written again either.
+/// Whether `error` says the database cannot be reached or cannot write at all (rather than
+/// that one statement failed): trying again part by part would only multiply the failures.
+/// A connection that broke during a COMMIT leaves its outcome unknown, so what it wrote
+/// must not be written again either.
 pub(crate) fn is_unreachable(error: &DbErr) -> bool {
     use sea_orm::{RuntimeErr, sqlx};
-    match error {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(
-                **e,
-                sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::Protocol(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::WorkerCrashed
-            )
+    let e = match error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match &**e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => {
+            let Some(code) = e.code() else { return false };
+            match error_backend(e.as_ref()) {
+                // Primary codes: READONLY, IOERR, CORRUPT, FULL, CANTOPEN.
+                Backend::Sqlite => {
+                    code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 8 | 10 | 11 | 13 | 14))
+                }
+                // Connection exceptions, insufficient resources (disk full, out of memory,
+                // too many connections), and the server shutting down or starting up.
+                Backend::Postgres => {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || matches!(&*code, "57P01" | "57P02" | "57P03")
+                }
+            }
         }
         _ => false,
     }
@@ -118,4 +133,27 @@ fn lock_key(bucket: &str) -> i64 {
     use sha2::{Digest as _, Sha256};
     let digest = Sha256::digest(format!("latchkey limit\0{bucket}").as_bytes());
     i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait as _, Database};
+
+    use super::*;
+
+    /// A database that cannot write (here, opened read-only; a full disk is the same kind
+    /// of error) fails every part of a batch alike: it is not one bad statement.
+    #[tokio::test]
+    async fn a_database_that_cannot_write_is_unreachable() {
+        let database = migrations::test_database::sqlite().await.unwrap();
+        let read_only = Database::connect(database.url.replace("mode=rwc", "mode=ro"));
+        let read_only = read_only.await.unwrap();
+        let refused = read_only.execute_unprepared("CREATE TABLE t (n INTEGER)").await;
+        let error = refused.unwrap_err();
+        assert!(is_unreachable(&error), "{error}");
+        assert!(!is_transient(&error), "{error}");
+        // One bad statement is not.
+        let bad = database.db.execute_unprepared("INSERT INTO no_such_table VALUES (1)").await;
+        assert!(!is_unreachable(&bad.unwrap_err()));
+    }
 }
