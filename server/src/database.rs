@@ -52,44 +52,10 @@ pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<Db, DbErr> {
             Db { read, write }
         }
         DatabaseUrl::Postgres(_) => {
-            let mut options = options(POSTGRES_POOL);
-            // The limits' locks (`lock_for_limits`) rely on each statement seeing what
-            // committed before it, READ COMMITTED: under a stricter server default, a
-            // count after waiting for the lock would miss the holder's rows and admit more.
-            options.map_sqlx_postgres_opts(|o| {
-                o.options([("default_transaction_isolation", "read committed")])
-            });
-            let db = Database::connect(options).await?;
+            let db = Database::connect(options(POSTGRES_POOL)).await?;
             Migrator::up(&db, None).await?;
             Db::single(db)
         }
     };
     Ok(db)
-}
-
-#[cfg(test)]
-mod tests {
-    use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
-
-    use super::*;
-
-    /// Whatever isolation the server (here, the connection string) makes the default, the
-    /// app's transactions run READ COMMITTED.
-    #[tokio::test]
-    async fn postgres_transactions_are_read_committed() {
-        let Some(database) = migrations::test_database::postgres().await.unwrap() else {
-            return;
-        };
-        // The test URL ends in its `options` parameter: one more setting there.
-        let url = format!("{}%20-c%20default_transaction_isolation%3Dserializable", database.url);
-        let db = connect_and_migrate(&DatabaseUrl::Postgres(url)).await.unwrap();
-        let txn = db.write.begin().await.unwrap();
-        let shown = txn.query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SHOW transaction_isolation",
-        ));
-        let level: String =
-            shown.await.unwrap().unwrap().try_get("", "transaction_isolation").unwrap();
-        assert_eq!(level, "read committed");
-    }
 }
