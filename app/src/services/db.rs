@@ -72,12 +72,16 @@ pub(crate) fn is_unreachable(error: &DbErr) -> bool {
                 Backend::Sqlite => {
                     code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 8 | 10 | 11 | 13 | 14))
                 }
-                // Connection exceptions, insufficient resources (disk full, out of memory,
-                // too many connections), and the server shutting down or starting up.
+                // Connection exceptions; disk full and too many connections; a read-only
+                // server (a standby after failover); the server shutting down or starting
+                // up. Not the rest of class 53: "out of shared memory" can be a batch's
+                // many locks, which its halves would not need.
                 Backend::Postgres => {
                     code.starts_with("08")
-                        || code.starts_with("53")
-                        || matches!(&*code, "57P01" | "57P02" | "57P03")
+                        || matches!(
+                            &*code,
+                            "53100" | "53300" | "25006" | "57P01" | "57P02" | "57P03"
+                        )
                 }
             }
         }
@@ -142,7 +146,8 @@ mod tests {
     use super::*;
 
     /// A database that cannot write (here, opened read-only; a full disk is the same kind
-    /// of error) fails every part of a batch alike: it is not one bad statement.
+    /// of error) would fail every part of a batch alike: it is not one bad statement.
+    /// (A corrupt SQLite page might fail only some jobs; not splitting for it is a choice.)
     #[tokio::test]
     async fn a_database_that_cannot_write_is_unreachable() {
         let database = migrations::test_database::sqlite().await.unwrap();
