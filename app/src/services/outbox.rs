@@ -93,8 +93,8 @@ const MAX_ROUNDS: usize = 16;
 /// A sign-in email's rank is how many its network had asked for in the window, up to
 /// [`RANK_CAP`]: set when queued, and raised here for a candidate whose network has asked
 /// for more since (so the first email of a network that then asked for thousands does not
-/// keep its place ahead of a person who asked once). A network that asks for many waits behind those that ask for
-/// few, and a flood cannot push one real request to the back.
+/// keep its place ahead of a person who asked once). A network that asks for many waits
+/// behind those that ask for few, and a flood cannot push one real request to the back.
 ///
 /// Each claim is a conditional update, so of several workers (or instances) racing for one
 /// message exactly one gets it; a claim that is neither settled nor retried before the
