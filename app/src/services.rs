@@ -29,7 +29,7 @@ pub mod shares;
 pub mod sign_in;
 pub mod time;
 
-pub use context::Services;
+pub use context::{Handles, Services};
 pub use db::Db;
 pub use scopes::{Purposes, Scopes};
 pub use settings::{CodeBudgets, OtherBrowser, ShareSettings, SignInSettings};

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use app::services::Db;
 use migrations::{Migrator, MigratorTrait as _};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use std::ffi::c_int;
+
+use sea_orm::sqlx;
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DbErr};
 
 use crate::config::DatabaseUrl;
@@ -43,6 +46,9 @@ pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<Db, DbErr> {
                         .busy_timeout(Duration::from_secs(5))
                         .foreign_keys(true)
                 });
+                options.map_sqlx_sqlite_pool_opts(|pool| {
+                    pool.after_connect(|conn, _| Box::pin(stable_query_plans(conn)))
+                });
                 options
             };
             // The writer connects first: it creates the file and switches it to WAL.
@@ -58,4 +64,65 @@ pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<Db, DbErr> {
         }
     };
     Ok(db)
+}
+
+/// Turns on SQLite's query planner stability guarantee for the connection: plans no longer
+/// depend on the values bound to them.
+///
+/// Why: SQLite reads a bound `LIMIT ?` as a constant when planning, so every fresh binding
+/// of it expires the statement, and its next run parses and plans it again. SeaORM's
+/// `one()` binds `LIMIT 1` on every read, so the statement cache did nothing for them:
+/// re-preparing was over a third of the server's time on a report link (bench/README.md).
+/// What the guarantee gives up: plans shaped by bound values (a bound `LIMIT`, the LIKE
+/// prefix optimisation, partial indexes matched through a bound value). It changes plans,
+/// never results, and we have no LIKE and no partial index.
+async fn stable_query_plans(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this connection's open handle, held locked for the call, and
+    // ENABLE_QPSG takes an int and an optional (here null) int pointer to report into.
+    let rc = unsafe {
+        libsqlite3_sys::sqlite3_db_config(
+            db,
+            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as c_int,
+            std::ptr::null_mut::<c_int>(),
+        )
+    };
+    if rc != libsqlite3_sys::SQLITE_OK {
+        return Err(sqlx::Error::Configuration(
+            format!("SQLite refused the query planner stability guarantee (code {rc})").into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection of each pool has the guarantee on (each gets it as it connects), so
+    /// `LIMIT ?` reads are prepared once per connection and reused.
+    #[tokio::test]
+    async fn sqlite_connections_plan_independently_of_bound_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/db.sqlite", dir.path().display());
+        let db =
+            connect_and_migrate(&crate::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+        for pool in [&db.read, &db.write] {
+            let mut conn = pool.get_sqlite_connection_pool().acquire().await.unwrap();
+            let mut handle = conn.lock_handle().await.unwrap();
+            let mut on: c_int = -1;
+            // SAFETY: as above; a negative first argument only reads the setting.
+            let rc = unsafe {
+                libsqlite3_sys::sqlite3_db_config(
+                    handle.as_raw_handle().as_ptr(),
+                    libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                    -1 as c_int,
+                    &mut on as *mut c_int,
+                )
+            };
+            assert_eq!((rc, on), (libsqlite3_sys::SQLITE_OK, 1));
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! Builds the application from its configuration: database, key ring, router, listener.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use app::services::sessions::{self, SeaOrmSessionStore};
-use app::services::{Db, Scopes, Services, SignInSettings};
+use app::services::{Scopes, Services, SignInSettings};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -26,18 +26,18 @@ pub fn default_leptos_options() -> LeptosOptions {
     LeptosOptions::builder().output_name("latchkey").site_root("target/site").build()
 }
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for every handler and middleware that takes it, so
+/// each field is cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub db: Db,
+    pub leptos_options: Arc<LeptosOptions>,
     pub backend: &'static str,
     pub services: Services,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        LeptosOptions::clone(&state.leptos_options)
     }
 }
 
@@ -113,8 +113,7 @@ impl Application {
         let services = services(&config).await?;
         let sessions = SeaOrmSessionStore::new(&services.sessions);
         let state = AppState {
-            leptos_options,
-            db: services.db.clone(),
+            leptos_options: Arc::new(leptos_options),
             backend: config.database.backend(),
             services: services.clone(),
         };
@@ -173,7 +172,7 @@ impl Application {
 
 fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Router {
     let routes = app_routes();
-    let shell_options = state.leptos_options.clone();
+    let shell_options = LeptosOptions::clone(&state.leptos_options);
     let services = state.services.clone();
     let render_context = {
         let services = services.clone();

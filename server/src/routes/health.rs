@@ -13,7 +13,7 @@ use crate::startup::AppState;
 /// takes an instance that lost its database out of rotation.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let started = Instant::now();
-    let ping = tokio::time::timeout(Duration::from_secs(2), state.db.read.ping()).await;
+    let ping = tokio::time::timeout(Duration::from_secs(2), state.services.db.read.ping()).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (status, database) = match ping {
         Ok(Ok(())) => (StatusCode::OK, "ok"),
