@@ -27,6 +27,11 @@ async fn report_emails(s: &Services) -> u64 {
         .unwrap()
 }
 
+/// Where the test's requests come from.
+fn here() -> Origin {
+    Origin::new([192, 0, 2, 7].into(), "test")
+}
+
 fn queued(requested: Requested) -> i64 {
     let Requested::Queued { report_id } = requested else { panic!("{requested:?}") };
     report_id
@@ -37,16 +42,16 @@ async fn the_job_builds_the_report_and_emails_it(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
     let alice = account(&s, "alice@example.com").await;
-    let origin = Origin { ip: [192, 0, 2, 7].into(), user_agent: "test".to_owned() };
+    let origin = here();
     for event in [Event::SignedInWithLink, Event::SignedInWithCode, Event::ShareRevoked] {
         activity::record(&s.db, alice.id, &event, &origin, now).await;
     }
     let ar = &s.activity_reports;
-    let id = queued(activity_report::request(ar, &alice, now).await.unwrap());
+    let id = queued(activity_report::request(ar, &alice, &here(), now).await.unwrap());
     assert_eq!(activity_report::state(ar, id).await.unwrap(), Some(JobState::Queued));
     assert!(body(&s, id).await.contains("being built"));
     // One at a time: asking again while it is queued opens the same report.
-    let again = activity_report::request(ar, &alice, now).await.unwrap();
+    let again = activity_report::request(ar, &alice, &here(), now).await.unwrap();
     assert_eq!(again, Requested::Busy { report_id: id });
 
     assert!(activity_report::run_due(ar, now).await.unwrap());
@@ -54,6 +59,7 @@ async fn the_job_builds_the_report_and_emails_it(database: TestDatabase) {
     assert_eq!(activity_report::state(ar, id).await.unwrap(), Some(JobState::Ready));
     let html = body(&s, id).await;
     assert!(html.contains("<svg role=\"img\""), "{html}");
+    // The three above; asking for the report is not counted.
     assert!(html.contains("3 events"), "{html}");
     assert!(html.contains("<caption>Security events per day (UTC)</caption>"));
     assert_eq!(report_emails(&s).await, 1);
@@ -75,7 +81,8 @@ async fn a_job_runs_once_across_workers(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
     let alice = account(&s, "alice@example.com").await;
-    let id = queued(activity_report::request(&s.activity_reports, &alice, now).await.unwrap());
+    let id =
+        queued(activity_report::request(&s.activity_reports, &alice, &here(), now).await.unwrap());
     let lease = Duration::from_secs(60);
     let db = &s.db.write;
     let (a, b) = tokio::join!(jobs::claim_due(db, now, lease), jobs::claim_due(db, now, lease));
@@ -116,19 +123,31 @@ async fn a_failing_job_is_retried_then_given_up(database: TestDatabase) {
     assert!(!activity_report::run_due(ar, at + Duration::from_secs(3600)).await.unwrap());
 }
 
-/// Reports per day are limited.
+/// Reports per day are limited, and deleting one does not give its place back.
 async fn reports_per_day_are_limited(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
     let alice = account(&s, "alice@example.com").await;
     let ar = &s.activity_reports;
+    let mut ids = Vec::new();
     for _ in 0..activity_report::PER_DAY {
-        queued(activity_report::request(ar, &alice, now).await.unwrap());
+        ids.push(queued(activity_report::request(ar, &alice, &here(), now).await.unwrap()));
         assert!(activity_report::run_due(ar, now).await.unwrap());
     }
-    assert_eq!(activity_report::request(ar, &alice, now).await.unwrap(), Requested::OverLimit);
+    assert_eq!(
+        activity_report::request(ar, &alice, &here(), now).await.unwrap(),
+        Requested::OverLimit
+    );
+    for id in ids {
+        assert!(reports::delete(&s.reports, alice.id, id).await.unwrap());
+    }
+    assert_eq!(
+        activity_report::request(ar, &alice, &here(), now).await.unwrap(),
+        Requested::OverLimit,
+        "deleted reports still count"
+    );
     let tomorrow = now + Duration::from_secs(86_401);
-    queued(activity_report::request(ar, &alice, tomorrow).await.unwrap());
+    queued(activity_report::request(ar, &alice, &here(), tomorrow).await.unwrap());
 }
 
 on_both_databases!(

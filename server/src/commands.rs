@@ -4,8 +4,10 @@ use std::io::Write as _;
 use std::time::SystemTime;
 
 use app::domain::{EmailAddress, NextPath};
+use app::entities::user;
+use app::services::accounts::{self, CreateError};
 use app::services::reports::{self, Draft};
-use app::services::{accounts, shares, sign_in};
+use app::services::{shares, sign_in};
 use leptos::prelude::LeptosOptions;
 
 use crate::cli::{Command, KeysCommand, LinkCommand, UserCommand};
@@ -103,8 +105,22 @@ async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::usage(StartupError::Database(e)))?;
     for email in emails {
-        let user = accounts::create(&db.write, &email).await.map_err(Failure::runtime)?;
-        println!("created user {} <{}>", user.id, user.email);
+        match accounts::create(&db.write, &email).await {
+            Ok(user) => println!("created user {} <{}>", user.id, user.email),
+            // Someone shared with the address: the operator's word makes it an ordinary
+            // account, shares and all, as the person's own first sign-in would.
+            Err(CreateError::AlreadyExists(guest)) if guest.status == user::GUEST => {
+                let promoted = accounts::promote_guest(&db.write, guest.id)
+                    .await
+                    .map_err(|e| Failure::runtime(format!("database error: {e}")))?;
+                if !promoted {
+                    // Its person signed in (or it was deactivated) meanwhile.
+                    return Err(Failure::runtime(CreateError::AlreadyExists(guest)));
+                }
+                println!("made guest {} <{}> a user", guest.id, guest.email);
+            }
+            Err(error) => return Err(Failure::runtime(error)),
+        }
     }
     Ok(())
 }

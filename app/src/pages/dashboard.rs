@@ -38,7 +38,7 @@ pub async fn dashboard() -> Result<Option<(String, Vec<ReportSummary>)>, ServerF
 /// (its page shows the job's state until it is ready).
 #[server(prefix = "/api", endpoint = "reports/generate")]
 pub async fn generate_activity_report() -> Result<(), ServerFnError> {
-    use crate::request::{internal, redirect, services, signed_in_user};
+    use crate::request::{activity_origin, internal, redirect, services, signed_in_user};
     use crate::services::activity_report::{self, Requested};
 
     let Some(user) = signed_in_user().await? else {
@@ -47,7 +47,8 @@ pub async fn generate_activity_report() -> Result<(), ServerFnError> {
     };
     let services = services()?;
     let now = std::time::SystemTime::now();
-    let requested = activity_report::request(&services.activity_reports, &user, now);
+    let from = activity_origin();
+    let requested = activity_report::request(&services.activity_reports, &user, &from, now);
     match requested.await.map_err(internal)? {
         Requested::Queued { report_id } | Requested::Busy { report_id } => {
             redirect(&format!("/reports/{report_id}"));

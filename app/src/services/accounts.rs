@@ -57,6 +57,18 @@ pub async fn find_by_email(
     user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await
 }
 
+/// Makes a guest account (made by someone's share) an ordinary one, shares and all, as its
+/// person's first sign-in by email does. False if it is no longer a guest.
+pub async fn promote_guest(db: &impl ConnectionTrait, user_id: i64) -> Result<bool, DbErr> {
+    let promoted = user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(user::ACTIVE))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::Status.eq(user::GUEST))
+        .exec(db)
+        .await?;
+    Ok(promoted.rows_affected == 1)
+}
+
 /// Creates an active account. The unique index on `email` settles races between two
 /// creations of the same address: the loser gets `AlreadyExists`.
 pub async fn create(

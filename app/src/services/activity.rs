@@ -4,17 +4,18 @@
 //!
 //! A sign-in (by emailed link, code or personal link) is recorded in the transaction that
 //! signs in ([`record_all`]): it is the hot path, and a write of its own per sign-in would
-//! queue for SQLite's one writer behind the batch that signed it in. Everything else is
-//! recorded after the action, by the server function that did it, and best effort
-//! ([`record`]): the action has happened either way, so a failed write is logged, never
-//! turned into an error for the user. Entries older than [`KEEP`] are purged.
+//! queue for SQLite's one writer behind the batch that signed it in. Asking for an activity
+//! report is too, since its daily limit counts these entries. Everything else is recorded
+//! after the action, by the server function that did it, and best effort ([`record`]): the
+//! action has happened either way, so a failed write is logged, never turned into an error
+//! for the user. Entries older than [`KEEP`] are purged.
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 
 use crate::entities::security_event;
@@ -56,6 +57,9 @@ pub enum Event {
     EmailChangeUndone {
         to: String,
     },
+    /// Asked for an account activity report. Also what its daily limit counts: unlike the
+    /// report and its job, the entry stays when the report is deleted.
+    ActivityReportAsked,
 }
 
 impl Event {
@@ -81,9 +85,13 @@ impl Event {
             Self::EmailChangeAsked { to } => ("email_change_asked", Some(to.clone())),
             Self::EmailChanged { to } => ("email_changed", Some(to.clone())),
             Self::EmailChangeUndone { to } => ("email_change_undone", Some(to.clone())),
+            Self::ActivityReportAsked => (ACTIVITY_REPORT_ASKED, None),
         }
     }
 }
+
+/// The stored kind of [`Event::ActivityReportAsked`].
+pub(crate) const ACTIVITY_REPORT_ASKED: &str = "activity_report_asked";
 
 /// Where the request that did it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +133,21 @@ pub async fn record_all<'a>(
         security_event::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     Ok(())
+}
+
+/// How many `kind` entries the account has since `since`, in `db` (a limit's transaction).
+pub(crate) async fn count_since(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    kind: &str,
+    since: SystemTime,
+) -> Result<u64, DbErr> {
+    security_event::Entity::find()
+        .filter(security_event::Column::UserId.eq(user_id))
+        .filter(security_event::Column::Kind.eq(kind))
+        .filter(security_event::Column::CreatedAt.gt(unix_secs(since)))
+        .count(db)
+        .await
 }
 
 fn row(
@@ -194,6 +217,7 @@ fn describe(kind: &str, detail: Option<&str>) -> String {
         "email_change_undone" => {
             format!("Undid the change of address to {detail} (“this wasn't me”)")
         }
+        ACTIVITY_REPORT_ASKED => "Asked for an account activity report".to_owned(),
         other => format!("{other} {detail}").trim().to_owned(),
     }
 }
@@ -227,6 +251,7 @@ mod tests {
             Event::Shared { report: "Q3".into(), with: Some("bob@example.com".into()) },
             Event::Shared { report: "Q3".into(), with: None },
             Event::ShareRevoked,
+            Event::ActivityReportAsked,
         ];
         for event in events {
             let (kind, detail) = event.parts();

@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 
 use crate::entities::job::{self, ACTIVITY_REPORT};
 use crate::entities::{security_event, user};
+use crate::services::activity::{self, ACTIVITY_REPORT_ASKED, Event, Origin};
 use crate::services::reports::Reports;
 use crate::services::shares::Shares;
 use crate::services::time::unix_secs;
@@ -62,23 +63,25 @@ pub enum Requested {
     OverLimit,
 }
 
-/// Creates the report and queues its job.
+/// Creates the report and queues its job, and records the asking (which the daily limit
+/// counts: deleting a report must not give its place back).
 pub async fn request(
     activity: &ActivityReports,
     owner: &user::Model,
+    origin: &Origin,
     now: SystemTime,
 ) -> Result<Requested, DbErr> {
     let txn = activity.db.write.begin().await?;
     // One unfinished at a time, exactly, across instances (see `lock_for_limits`).
     db::lock_for_limits(&txn, [format!("activity-reports:{}", owner.id)]).await?;
-    let since = now - Duration::from_secs(86_400);
-    let (today, unfinished) = jobs::recent_of(&txn, owner.id, ACTIVITY_REPORT, since).await?;
-    if let Some(report_id) = unfinished {
+    if let Some(report_id) = jobs::unfinished_of(&txn, owner.id, ACTIVITY_REPORT).await? {
         return Ok(Requested::Busy { report_id });
     }
-    if today >= PER_DAY {
+    let since = now - Duration::from_secs(86_400);
+    if activity::count_since(&txn, owner.id, ACTIVITY_REPORT_ASKED, since).await? >= PER_DAY {
         return Ok(Requested::OverLimit);
     }
+    activity::record_all(&txn, [(owner.id, &Event::ActivityReportAsked, origin)], now).await?;
     let title = format!(
         "Account activity, {}",
         chrono::DateTime::from_timestamp(unix_secs(now), 0)

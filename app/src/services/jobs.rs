@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
+    QueryFilter as _, QueryOrder as _, Set,
 };
 
 use crate::entities::job::{self, BUILDING, FAILED, QUEUED, READY};
@@ -152,23 +152,19 @@ pub async fn of_report(
     job::Entity::find().filter(job::Column::ReportId.eq(report_id)).one(db).await
 }
 
-/// How many jobs of `kind` the owner queued since `since`, and the report of one still
-/// unfinished, if any.
-pub async fn recent_of(
+/// The report of the owner's job of `kind` still queued or building, if any.
+pub async fn unfinished_of(
     db: &impl ConnectionTrait,
     user_id: i64,
     kind: &str,
-    since: SystemTime,
-) -> Result<(u64, Option<i64>), DbErr> {
-    let of_user = || {
-        job::Entity::find()
-            .filter(job::Column::UserId.eq(user_id))
-            .filter(job::Column::Kind.eq(kind))
-    };
-    let recent = of_user().filter(job::Column::CreatedAt.gt(unix_secs(since))).count(db).await?;
-    let unfinished =
-        of_user().filter(job::Column::Status.is_in([QUEUED, BUILDING])).one(db).await?;
-    Ok((recent, unfinished.map(|found| found.report_id)))
+) -> Result<Option<i64>, DbErr> {
+    let unfinished = job::Entity::find()
+        .filter(job::Column::UserId.eq(user_id))
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::Status.is_in([QUEUED, BUILDING]))
+        .one(db)
+        .await?;
+    Ok(unfinished.map(|found| found.report_id))
 }
 
 /// Deletes the report's job, in the transaction that deletes the report.

@@ -37,6 +37,30 @@ fn user_add_creates_one_account_per_address() {
     assert!(lines[1].ends_with("<cy@example.com>"), "{stdout}");
 }
 
+#[tokio::test]
+async fn user_add_makes_a_guest_an_ordinary_account() {
+    use migrations::sea_orm::{ConnectionTrait as _, Database, Statement};
+
+    let data_dir = tempfile::tempdir().unwrap();
+    latchkey(&data_dir, &["user", "add", "gus@example.com"]);
+    // As the first share to the address leaves it: a guest, who cannot sign in by itself.
+    let url = format!("sqlite://{}/db.sqlite", data_dir.path().display());
+    let db = Database::connect(&url).await.unwrap();
+    let status = "SELECT status FROM users WHERE email = 'gus@example.com'";
+    db.execute_unprepared("UPDATE users SET status = 'guest'").await.unwrap();
+
+    let made = latchkey(&data_dir, &["user", "add", "Gus@example.com"]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert_eq!(text(&made.stdout).trim(), "made guest 1 <gus@example.com> a user");
+    let status = Statement::from_string(db.get_database_backend(), status);
+    let row = db.query_one_raw(status).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<String>("", "status").unwrap(), "active");
+
+    let again = latchkey(&data_dir, &["user", "add", "gus@example.com"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already exists"));
+}
+
 #[test]
 fn user_add_refuses_a_malformed_address_in_one_line() {
     let data_dir = tempfile::tempdir().unwrap();

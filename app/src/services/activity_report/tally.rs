@@ -1,6 +1,7 @@
 //! Counting an account's security events per day and kind, for the activity report.
 
 use crate::entities::security_event;
+use crate::services::activity::ACTIVITY_REPORT_ASKED;
 
 /// Days the report covers, today (UTC) included.
 pub const DAYS: usize = 30;
@@ -48,6 +49,8 @@ pub fn per_day(events: &[security_event::Model], now_secs: i64) -> Vec<Day> {
             "personal_link_revoked" | "report_link_revoked" | "share_revoked" | "session_ended" => {
                 day.revoked += 1
             }
+            // Asking for this report is no change to the account's access.
+            ACTIVITY_REPORT_ASKED => {}
             _ => day.account += 1,
         }
     }
@@ -80,6 +83,8 @@ mod tests {
             event("shared", today - 1),
             event("share_revoked", today - 1),
             event("email_changed", first_day_start(now)),
+            // Asking for the report is not an event of the account's access.
+            event(ACTIVITY_REPORT_ASKED, now),
             // Before the first day, and in the future: not counted.
             event("signed_in_link", first_day_start(now) - 1),
             event("signed_in_link", today + DAY_SECS),
