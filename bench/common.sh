@@ -79,6 +79,20 @@ run() {
   printf '%s|%s|%s\n' "$name" "$rps" "$p99" >>"$data/results"
 }
 
+# link_pages SUFFIX LINKS SHARES [wrk args…]: the report link as JSON and as the HTML
+# page, then the share link's page, each rotating through the URLs in the files LINKS and
+# SHARES; each figure is named for its scenario followed by SUFFIX.
+link_pages() {
+  local suffix="$1" links="$2" shares="$3"; shift 3
+  local html="text/html,application/xhtml+xml"
+  BENCH_LINKS="$links" BENCH_ACCEPT="application/json" \
+    run "report link JSON$suffix" / -s bench/wrk/report_link.lua "$@"
+  BENCH_LINKS="$links" BENCH_ACCEPT="$html" \
+    run "report link HTML$suffix" / -s bench/wrk/report_link.lua "$@"
+  BENCH_LINKS="$shares" BENCH_ACCEPT="$html" \
+    run "share link HTML$suffix" / -s bench/wrk/report_link.lua "$@"
+}
+
 # medians: per scenario (in the order first run), the median req/s and p99 of its runs.
 medians() {
   echo "medians of $(awk -F'|' 'NR == 1 {first = $1} $1 == first {n++} END {print n}' "$data/results") runs:"

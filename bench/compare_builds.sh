@@ -4,7 +4,7 @@
 # the report link (JSON and HTML) and the share link, for two rounds, so a drift of the
 # machine shows as a difference between rounds rather than between binaries.
 #
-#   BENCH_SECONDS=5 SKIP_BUILD=1 bench/compare_builds.sh OLD_BINARY NEW_BINARY …
+#   bench/compare_builds.sh OLD_BINARY NEW_BINARY …
 #   MODE=close …   # with `Connection: close` (default: keep-alive)
 export SKIP_BUILD=1
 source "$(dirname "$0")/common.sh"
@@ -27,15 +27,10 @@ for round in 1 2; do
   for binary in "${binaries[@]}"; do
     latchkey_bin="$binary"
     start_server
-    name="round $round, $(basename "$binary")"
-    run "$name: home page" / "${extra[@]}"
-    run "$name: healthz" /healthz "${extra[@]}"
-    BENCH_LINKS="$data/links.txt" BENCH_ACCEPT="application/json" \
-      run "$name: report link JSON" / -s bench/wrk/report_link.lua "${extra[@]}"
-    BENCH_LINKS="$data/links.txt" BENCH_ACCEPT="text/html" \
-      run "$name: report link HTML" / -s bench/wrk/report_link.lua "${extra[@]}"
-    BENCH_LINKS="$data/shares.txt" BENCH_ACCEPT="text/html" \
-      run "$name: share link HTML" / -s bench/wrk/report_link.lua "${extra[@]}"
+    suffix=" (round $round, $(basename "$binary"))"
+    run "home page$suffix" / "${extra[@]}"
+    run "healthz$suffix" /healthz "${extra[@]}"
+    link_pages "$suffix" "$data/links.txt" "$data/shares.txt" "${extra[@]}"
     stop_server
   done
 done

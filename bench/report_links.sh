@@ -58,12 +58,7 @@ for run in $(seq 1 "$runs"); do
     extra=()
     label="keep-alive"
     if [ "$mode" = close ]; then extra=(-H "Connection: close"); label="Connection: close"; fi
-    BENCH_LINKS="$data/links-$run.txt" BENCH_ACCEPT="application/json" \
-      run "report link JSON, $label" / -s bench/wrk/report_link.lua "${extra[@]}"
-    BENCH_LINKS="$data/links-$run.txt" BENCH_ACCEPT="text/html,application/xhtml+xml" \
-      run "report link HTML, $label" / -s bench/wrk/report_link.lua "${extra[@]}"
-    BENCH_LINKS="$data/shares-$run.txt" BENCH_ACCEPT="text/html,application/xhtml+xml" \
-      run "share link HTML, $label" / -s bench/wrk/report_link.lua "${extra[@]}"
+    link_pages ", $label" "$data/links-$run.txt" "$data/shares-$run.txt" "${extra[@]}"
     run "healthz, $label" /healthz "${extra[@]}"
     run "home page, $label" / "${extra[@]}"
   done
