@@ -48,6 +48,15 @@ async fn undo(s: &Services, token: &str, now: SystemTime) -> Result<UndoOutcome,
     email_change::undo(&s.email_changes, token, now).await.unwrap().map(|u| u.outcome)
 }
 
+/// Moves the account to `new` (asked and confirmed); returns its "this wasn't me" token.
+async fn moved(s: &Services, id: i64, new: &str, now: SystemTime) -> String {
+    assert!(ask(s, id, new, now).await.is_ok());
+    let undo_token = email_change_token(s, id, NOTICE, now).await.unwrap();
+    let token = email_change_token(s, id, CONFIRM, now).await.unwrap();
+    assert!(confirm(s, &token, now).await.is_ok());
+    undo_token
+}
+
 /// Confirming moves the account and kills every credential bound to it, but not its shares.
 async fn confirming_moves_the_account_and_keeps_its_shares(database: TestDatabase) {
     let s = services(&database);
@@ -208,10 +217,7 @@ async fn undo_after_confirming_reverts(database: TestDatabase) {
     let s = services(&database);
     let now = SystemTime::now();
     let alice = account(&s, "alice@example.com").await;
-    assert!(ask(&s, alice.id, "mallory@example.com", now).await.is_ok());
-    let undo_token = email_change_token(&s, alice.id, NOTICE, now).await.unwrap();
-    let token = email_change_token(&s, alice.id, CONFIRM, now).await.unwrap();
-    assert!(confirm(&s, &token, now).await.is_ok());
+    let undo_token = moved(&s, alice.id, "mallory@example.com", now).await;
     // The intruder moves it on again, from the new address.
     assert!(ask(&s, alice.id, "mallory2@example.com", now).await.is_ok());
     let intruders_undo = email_change_token(&s, alice.id, NOTICE, now).await.unwrap();
@@ -232,18 +238,109 @@ async fn undo_after_confirming_reverts(database: TestDatabase) {
     assert_eq!(undo(&s, &intruders_undo, now).await, Err(Refusal::Gone(Gone::Revoked)));
     assert_eq!(reload(&s, alice.id).await.email, "alice@example.com");
 
-    // Old address taken meanwhile: it cannot come back, so the account is locked.
+    // Old address given meanwhile to an account by the operator (nothing else can: see
+    // `the_old_address_is_kept_for_the_undo`): it cannot come back, so the account is locked.
     let bob = account(&s, "bob@example.com").await;
-    assert!(ask(&s, bob.id, "eve@example.com", now).await.is_ok());
-    let undo_token = email_change_token(&s, bob.id, NOTICE, now).await.unwrap();
-    let token = email_change_token(&s, bob.id, CONFIRM, now).await.unwrap();
-    assert!(confirm(&s, &token, now).await.is_ok());
+    let undo_token = moved(&s, bob.id, "eve@example.com", now).await;
     account(&s, "bob@example.com").await;
     assert_eq!(undo(&s, &undo_token, now).await, Ok(UndoOutcome::Deactivated));
     assert_eq!(reload(&s, bob.id).await.status, user::DEACTIVATED);
 }
 
+/// While "this wasn't me" works, the old address stays the account's: whoever got in and
+/// moved it away cannot make an account there (by sharing with it, signing in with it or
+/// moving another account to it) that would stop the owner from taking it back.
+async fn the_old_address_is_kept_for_the_undo(database: TestDatabase) {
+    use app::services::sign_in::{self, SignInEmail};
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let undo_token = moved(&s, alice.id, "mallory@example.com", now).await;
+
+    // The intruder's other account shares a report with the old address: a guest there.
+    let eve = account(&s, "eve@example.com").await;
+    let draft = app::services::reports::Draft::parse("Lure", "").unwrap();
+    let report = app::services::reports::create(&s.reports, eve.id, &draft, now).await.unwrap();
+    let to_old = shares::NewShare {
+        guest: Some(app::domain::EmailAddress::parse("alice@example.com").unwrap()),
+        ..Default::default()
+    };
+    let shared = shares::share(&s.shares, &eve, report.id, &to_old, now).await.unwrap();
+    let shares::Shared::Emailed { share_id } = shared else { panic!("{shared:?}") };
+
+    // Moving another account there is answered as for a taken address, and says why.
+    assert!(ask(&s, eve.id, "alice@example.com", now).await.is_ok());
+    assert!(mailed(&s, CONFIRM).await.iter().all(|to| to != "alice@example.com"));
+    let taken = email_change::prepare_mail(
+        &s.email_changes,
+        outbox_message::EMAIL_TAKEN,
+        last_change(&s, eve.id).await,
+        now,
+    );
+    assert!(matches!(
+        taken.await.unwrap(),
+        Some(email_change::ChangeMail::Reserved { until: Some(_), .. })
+    ));
+
+    // Signing in with it sends neither link nor code, but where the account went.
+    let origin = sign_in::Origin {
+        client_ip: [192, 0, 2, 7].into(),
+        user_agent: "Firefox/140.0",
+        browser: None,
+    };
+    sign_in::request(&s.sign_in, "alice@example.com", None, &origin, now).await.unwrap();
+    let message = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Kind.eq(outbox_message::SIGN_IN))
+        .one(&s.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    match sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap() {
+        Some(SignInEmail::AddressKept(kept)) => assert_eq!(kept.moved_to, "m•••@example.com"),
+        other => panic!("{other:?}"),
+    }
+    // Nor does a link made otherwise (by an operator) sign the guest in.
+    let email = app::domain::EmailAddress::parse("alice@example.com").unwrap();
+    let link = sign_in::issue_link(&s.sign_in, &email, None, now).await.unwrap();
+    let link = link.rsplit_once("token=").unwrap().1;
+    let pressed = sign_in::Proof::CONTINUE;
+    let refused = sign_in::redeem_link(&s.sign_in, link, pressed, support::visitor(), None, now);
+    assert!(matches!(refused.await.unwrap(), Err(sign_in::LinkRefusal::Dead(_))));
+
+    // The owner takes the address back, and what was shared with it.
+    assert_eq!(undo(&s, &undo_token, now).await, Ok(UndoOutcome::Reverted));
+    let back = reload(&s, alice.id).await;
+    assert_eq!((back.email.as_str(), back.status.as_str()), ("alice@example.com", user::ACTIVE));
+    let guests = user::Entity::find().filter(user::Column::Status.eq(user::GUEST));
+    assert_eq!(guests.count(&s.db.read).await.unwrap(), 0, "the guest is folded in");
+    let share = app::entities::share::Entity::find_by_id(share_id).one(&s.db.read).await;
+    assert_eq!(share.unwrap().unwrap().guest_id, Some(alice.id));
+
+    // Kept only while the undo link works (7 days by default).
+    let bob = account(&s, "bob@example.com").await;
+    moved(&s, bob.id, "bob@new.example", now).await;
+    let week = Duration::from_secs(7 * 86_400);
+    let kept =
+        |at| app::services::accounts::reserved(&s.db.read, "bob@example.com", None, Some(week), at);
+    assert_eq!(kept(now).await.unwrap().map(|k| k.user_id), Some(bob.id));
+    assert_eq!(kept(now + week).await.unwrap(), None);
+}
+
+/// The id of the account's latest email change.
+async fn last_change(s: &Services, user_id: i64) -> i64 {
+    use sea_orm::QueryOrder as _;
+    app::entities::email_change::Entity::find()
+        .filter(app::entities::email_change::Column::UserId.eq(user_id))
+        .order_by_desc(app::entities::email_change::Column::Id)
+        .one(&s.db.read)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 on_both_databases!(
+    the_old_address_is_kept_for_the_undo,
     confirming_moves_the_account_and_keeps_its_shares,
     a_taken_address_is_told_and_nothing_changes,
     requests_are_checked_and_limited,

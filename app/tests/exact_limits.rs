@@ -102,3 +102,35 @@ async fn report_link_emails_per_hour(database: TestDatabase) {
 }
 
 on_both_databases!(email_changes_per_day, shares_per_day, report_link_emails_per_hour);
+
+/// The same limits on a PostgreSQL whose connections default to SERIALIZABLE (as a role or
+/// database may be set up): the limits' transactions run at READ COMMITTED regardless, so
+/// the count after the lock sees the holder's rows, and nothing fails to serialise.
+mod postgres_defaulting_to_serializable {
+    use migrations::test_database::{TestDatabase, postgres_with};
+
+    async fn database() -> Option<TestDatabase> {
+        postgres_with(&[("default_transaction_isolation", "serializable")]).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn email_changes_per_day() {
+        if let Some(database) = database().await {
+            super::email_changes_per_day(database).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn shares_per_day() {
+        if let Some(database) = database().await {
+            super::shares_per_day(database).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn report_link_emails_per_hour() {
+        if let Some(database) = database().await {
+            super::report_link_emails_per_hour(database).await;
+        }
+    }
+}

@@ -399,6 +399,105 @@ async fn shares_per_day_are_limited(database: TestDatabase) {
     assert!(matches!(shared, Shared::Emailed { .. }));
 }
 
+/// Whoever holds a forwarded named-guest link can spend the limits on code emails and
+/// tries, but cannot keep the guest out: every code email's link opens the report in the
+/// browser where the guest opens it, for a day, with no tries to spend.
+async fn a_forwarded_link_cannot_keep_the_guest_out(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let alice = account(&s, "alice@example.com").await;
+    let id = report_of(&s, &alice, "Private", now).await;
+    let new =
+        NewShare { guest: Some(email("bob@example.com")), named_only: true, ..Default::default() };
+    let token = share_with(&s, &alice, id, new, now).await;
+    let (bobs, forwarded) = (BrowserId::generate(), BrowserId::generate());
+
+    // The forwarded link's holder asks for every code email allowed, and guesses.
+    let mut links = Vec::new();
+    for _ in 0..shares::CODE_EMAILS_PER_HOUR {
+        let sent = shares::send_code(&s.shares, &token, &forwarded, now).await.unwrap();
+        assert_eq!(sent, CodeSent::Sent);
+        let message = last_message(&s, outbox_message::SHARE_CODE).await;
+        let mail = shares::prepare_code_mail(&s.shares, message.reference_id, now);
+        let mail = mail.await.unwrap().unwrap();
+        assert_eq!(mail.link_valid_for, Duration::from_secs(86_400));
+        let (_, confirm) = mail.link.split_once("&confirm=").expect("a link to confirm with");
+        assert!(mail.link.starts_with(&format!("https://latchkey.test/shared?token={token}&")));
+        for _ in 0..shares::ATTEMPTS_PER_CODE {
+            let wrong = wrong_code(&mail.code);
+            let tried = shares::confirm_browser(&s.shares, &token, &forwarded, &wrong, now);
+            assert_eq!(tried.await.unwrap(), Confirmed::WrongCode);
+        }
+        links.push(confirm.to_owned());
+    }
+    assert_eq!(
+        shares::send_code(&s.shares, &token, &bobs, now).await.unwrap(),
+        CodeSent::OverLimit
+    );
+
+    // Keys that are not the email's confirm nothing.
+    let (code_id, key) = links[0].split_once('.').unwrap();
+    let other_key = "A".repeat(22);
+    for forged in [format!("{code_id}.{other_key}"), format!("{code_id}.{key}x"), key.to_owned()] {
+        assert_eq!(
+            by_link(&s, &token, &forwarded, &forged, now).await,
+            Confirmed::WrongCode,
+            "{forged}"
+        );
+    }
+    let hint = Opening::ConfirmFirst { guest_hint: "b•••@example.com".into() };
+    assert_eq!(
+        shares::open(&s.shares, &token, Some(&forwarded), Visit::Person, now).await.unwrap(),
+        hint
+    );
+
+    // Bob opens any of those emails' links in his browser: it opens the report there.
+    assert_eq!(by_link(&s, &token, &bobs, &links[0], now).await, Confirmed::Confirmed);
+    let in_bobs = shares::open(&s.shares, &token, Some(&bobs), Visit::Person, now);
+    assert_eq!(title(&in_bobs.await.unwrap()), Some("Private"));
+
+    // A day later, or once the owner resets the share's browsers, the links are done.
+    let day = Duration::from_secs(86_400);
+    assert_eq!(by_link(&s, &token, &forwarded, &links[1], now + day).await, Confirmed::WrongCode);
+    assert!(
+        shares::reset_browsers(&s.shares, alice.id, share_id_of(&s, alice.id).await, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(by_link(&s, &token, &bobs, &links[2], now).await, Confirmed::WrongCode);
+    // A link of another share's email does not confirm this one.
+    let other =
+        NewShare { guest: Some(email("bob@example.com")), named_only: true, ..Default::default() };
+    let other = share_with(&s, &alice, id, other, now).await;
+    let sent = shares::send_code(&s.shares, &other, &bobs, now).await.unwrap();
+    assert_eq!(sent, CodeSent::Sent);
+    let message = last_message(&s, outbox_message::SHARE_CODE).await;
+    let mail =
+        shares::prepare_code_mail(&s.shares, message.reference_id, now).await.unwrap().unwrap();
+    let (_, confirm) = mail.link.split_once("&confirm=").unwrap();
+    assert_eq!(by_link(&s, &token, &forwarded, confirm, now).await, Confirmed::WrongCode);
+}
+
+/// Confirms `browser` for the share of `token` with a code email's link (its `confirm`).
+async fn by_link(
+    s: &Services,
+    token: &str,
+    browser: &BrowserId,
+    confirm: &str,
+    at: SystemTime,
+) -> Confirmed {
+    shares::confirm_browser_by_link(&s.shares, token, browser, confirm, at).await.unwrap()
+}
+
+/// The id of the owner's oldest share.
+async fn share_id_of(s: &Services, owner_id: i64) -> i64 {
+    let first = share::Entity::find()
+        .filter(share::Column::OwnerId.eq(owner_id))
+        .order_by_asc(share::Column::Id)
+        .one(&s.db.read);
+    first.await.unwrap().unwrap().id
+}
+
 /// A guest who signs in by email takes the account over, shares and all.
 async fn a_guest_who_signs_in_becomes_an_account(database: TestDatabase) {
     let s = services(&database);
@@ -431,5 +530,6 @@ on_both_databases!(
     shares_per_day_are_limited,
     a_guest_who_signs_in_becomes_an_account,
     named_guest_codes_are_bounded_per_day,
+    a_forwarded_link_cannot_keep_the_guest_out,
     deleting_a_report_gives_no_shares_back,
 );

@@ -66,8 +66,7 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].recipient, "new@example.com");
 
-    let mail =
-        sign_in::prepare_mail(&s.sign_in, messages[0].reference_id, now).await.unwrap().unwrap();
+    let mail = support::link_mail(&s.sign_in, messages[0].reference_id, now).await;
     assert_eq!(mail.to, "new@example.com");
     assert_eq!(
         mail.expires_at.duration_since(mail.requested_at).unwrap(),
@@ -177,10 +176,8 @@ async fn codes_allow_five_wrong_tries(database: TestDatabase) {
         .await
         .unwrap();
     let messages = queued(&s).await;
-    let mail_1 =
-        sign_in::prepare_mail(&s.sign_in, messages[0].reference_id, now).await.unwrap().unwrap();
-    let mail_2 =
-        sign_in::prepare_mail(&s.sign_in, messages[1].reference_id, now).await.unwrap().unwrap();
+    let mail_1 = support::link_mail(&s.sign_in, messages[0].reference_id, now).await;
+    let mail_2 = support::link_mail(&s.sign_in, messages[1].reference_id, now).await;
 
     for left in (1..=4).rev() {
         assert_eq!(
@@ -506,16 +503,15 @@ async fn retries_send_the_same_code_and_exhausted_mail_fails(database: TestDatab
         row.await.unwrap().unwrap().code_hash.unwrap()
     };
     let first_hash = hash_of().await;
-    let retried = sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap();
-    assert_eq!(retried.unwrap().code, asked.mail.code);
+    let retried = support::link_mail(&s.sign_in, message.reference_id, now).await;
+    assert_eq!(retried.code, asked.mail.code);
     assert_eq!(hash_of().await, first_hash, "hashed once");
     // Another request gets another code.
     let other = support::ask_sign_in(&s, "kim@example.com", "192.0.2.4", None, now).await;
     assert_ne!(other.mail.code, asked.mail.code);
     // After a change of secret, a retry's code replaces the stored one, so it works.
     let rotated = services(&database);
-    let retried = sign_in::prepare_mail(&rotated.sign_in, message.reference_id, now).await;
-    let retried = retried.unwrap().unwrap();
+    let retried = support::link_mail(&rotated.sign_in, message.reference_id, now).await;
     assert_ne!(hash_of().await, first_hash);
     let ip = [192, 0, 2, 4].into();
     let typed =

@@ -173,7 +173,7 @@ async fn a_dead_link_sends_a_new_one_bound_to_no_browser(database: TestDatabase)
     assert!(sign_in::resend_link(&s.sign_in, asked.token(), &clicker, now).await.unwrap());
     let message = latest_message(&s).await;
     assert_eq!(message.recipient, "dee@example.com");
-    let mail = sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap().unwrap();
+    let mail = support::link_mail(&s.sign_in, message.reference_id, now).await;
     let token = mail.link.split_once("token=").unwrap().1;
     let request = sign_in_request::Entity::find_by_id(message.reference_id).one(&s.db.read).await;
     let request = request.unwrap().unwrap();

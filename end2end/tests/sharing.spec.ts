@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { shareCodeEmail, shareEmail, uniqueEmail } from "./support/mail";
+import { shareCodeEmail, shareCodeLink, shareEmail, uniqueEmail } from "./support/mail";
 import { signIn as signInWith } from "./support/session";
 import { hydrated, serious } from "./support/page";
 
@@ -115,8 +115,24 @@ test("only the named guest: a browser confirms once with the emailed code", asyn
   const other = await (await browser.newContext()).newPage();
   await other.goto(link);
   await expect(other.getByRole("heading", { level: 1 })).toHaveText("Confirm it's you");
+
+  // The code email's link opens the report in whichever browser the guest opens it with,
+  // JavaScript or not, after one button (so a mail scanner opening it does nothing).
+  const confirmLink = await shareCodeLink(MAIL, guestEmail);
+  await other.goto(confirmLink);
+  await expect(other.getByRole("button", { name: "Open the report in this browser" })).toBeVisible();
+  await hydrated(other);
+  expect(await serious(other)).toEqual([]);
+  const plain = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await plain.goto(confirmLink);
+  await expect(plain.getByRole("heading", { level: 1 })).toHaveText("Confirm it's you");
+  await plain.getByRole("button", { name: "Open the report in this browser" }).click();
+  await expect(plain.getByRole("heading", { level: 1 })).toHaveText("Salaries");
+  await plain.goto(link);
+  await expect(plain.getByRole("heading", { level: 1 })).toHaveText("Salaries");
   await guest.close();
   await other.context().close();
+  await plain.context().close();
 });
 
 test("the Access page lists this browser and passes the axe scan", async ({ page }) => {

@@ -19,6 +19,7 @@ mod m20261202_000013_bind_sign_in_requests;
 mod m20261202_000014_create_code_failures;
 mod m20261202_000015_fair_sign_in_mail;
 mod m20261202_000016_hash_session_ids;
+mod m20261206_000017_share_code_links;
 mod secondary_index;
 #[cfg(feature = "testing")]
 pub mod test_database;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_create_code_failures::Migration),
             Box::new(m20261202_000015_fair_sign_in_mail::Migration),
             Box::new(m20261202_000016_hash_session_ids::Migration),
+            Box::new(m20261206_000017_share_code_links::Migration),
         ]
     }
 }

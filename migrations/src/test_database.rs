@@ -52,6 +52,12 @@ pub async fn sqlite() -> Result<TestDatabase, DbErr> {
 /// In CI (`CI=true`) an unset variable is an error: a suite that cannot run must not pass
 /// silently.
 pub async fn postgres() -> Result<Option<TestDatabase>, DbErr> {
+    postgres_with(&[]).await
+}
+
+/// [`postgres`], with each connection's `settings` (name, value) changed from the
+/// server's defaults, as a role or database may have them (`ALTER ROLE … SET`).
+pub async fn postgres_with(settings: &[(&str, &str)]) -> Result<Option<TestDatabase>, DbErr> {
     let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             return Err(DbErr::Custom(format!("{POSTGRES_URL_VAR} must be set in CI")));
@@ -66,7 +72,10 @@ pub async fn postgres() -> Result<Option<TestDatabase>, DbErr> {
     // In the URL rather than only in the pool's options, so that an app under test given
     // this URL lands in the same schema.
     let separator = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let mut url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    for (name, value) in settings {
+        url.push_str(&format!("%20-c%20{name}%3D{value}"));
+    }
     let db = Database::connect(ConnectOptions::new(url.clone())).await?;
     Migrator::up(&db, None).await?;
     Ok(Some(TestDatabase { db, url, file: None }))

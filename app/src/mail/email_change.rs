@@ -1,6 +1,7 @@
-//! The three emails of an email change: the confirmation to the new address, the notice
-//! with "this wasn't me" to the old one, and "this address already has an account" to a
-//! new address that is taken (so the requester's page can say the same thing either way).
+//! The emails of an email change: the confirmation to the new address, the notice with
+//! "this wasn't me" to the old one, and "this address already has an account" (or "is kept
+//! for another account") to a new address that is taken, so the requester's page can say
+//! the same thing either way.
 
 use leptos::prelude::*;
 
@@ -92,6 +93,34 @@ pub fn render(mail: &ChangeMail) -> Rendered {
             Rendered {
                 to: to.clone(),
                 subject: "Your address already has a Latchkey account".to_owned(),
+                text,
+                html,
+            }
+        }
+        ChangeMail::Reserved { to, until } => {
+            let until = match until {
+                Some(until) => format!("until {}", describe::utc_time(*until)),
+                None => "for now".to_owned(),
+            };
+            let why = format!(
+                "Someone signed in to a Latchkey account asked to change its address to this one. \
+                 Another account used this address lately and may still take it back, so it is \
+                 kept for that account {until}. Nothing changed."
+            );
+            let text = format!(
+                "This address cannot be used yet\n\n{why}\n\nIf that was you, ask again later. If not, ignore this email.\n"
+            );
+            let html = document(
+                "This address cannot be used yet",
+                view! {
+                    <h1 style="font-size: 1.4em;">"This address cannot be used yet"</h1>
+                    <p>{why.clone()}</p>
+                    <SmallPrint>"If that was you, ask again later. If not, ignore this email."</SmallPrint>
+                },
+            );
+            Rendered {
+                to: to.clone(),
+                subject: "Your address cannot be used for a Latchkey account yet".to_owned(),
                 text,
                 html,
             }

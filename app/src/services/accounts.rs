@@ -1,16 +1,20 @@
-//! Accounts: created on first sign-in or by an operator, found by normalised email.
+//! Accounts: created on first sign-in or by an operator, found by normalised email, and
+//! the addresses they left kept for them while they may take them back.
+
+use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
-    QueryFilter as _, Set,
+    QueryFilter as _, QueryOrder as _, Set,
 };
 
 use tokens::Revocation;
 
 use crate::domain::EmailAddress;
-use crate::entities::user;
+use crate::entities::{email_change, user};
+use crate::services::time::{from_unix, unix_secs};
 
 /// Why an account could not be created.
 #[derive(Debug)]
@@ -55,6 +59,70 @@ pub async fn find_by_email(
     email: &EmailAddress,
 ) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await
+}
+
+/// An address an account left by a confirmed email change, kept for it while the change's
+/// "this wasn't me" link works: no other account may sign in with it, take it by an email
+/// change, or keep it through the undo (see `email_change::undo`). Otherwise whoever got
+/// into an account could move it away, then have someone share with the old address (which
+/// makes an account there), and the owner's undo would find the address taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reserved {
+    /// The account the address is kept for.
+    pub user_id: i64,
+    /// The address it moved to.
+    pub moved_to: String,
+    /// When it moved.
+    pub moved_at: SystemTime,
+    /// When the undo link stops working; `None` if it never does.
+    pub until: Option<SystemTime>,
+}
+
+/// Whether `email` is kept for an account other than `holder` (the account with that
+/// address now, if any): see [`Reserved`]. `undo_max_age` is the undo link's.
+pub async fn reserved(
+    db: &impl ConnectionTrait,
+    email: &str,
+    holder: Option<i64>,
+    undo_max_age: Option<Duration>,
+    now: SystemTime,
+) -> Result<Option<Reserved>, DbErr> {
+    let mut found = reservations(db, [email], undo_max_age, now).await?;
+    found.retain(|(_, reserved)| Some(reserved.user_id) != holder);
+    Ok(found.pop().map(|(_, reserved)| reserved))
+}
+
+/// Every reservation of each of `emails`, by address, for callers that hold several
+/// addresses at once (see [`reserved`]).
+pub async fn reservations<'a>(
+    db: &impl ConnectionTrait,
+    emails: impl IntoIterator<Item = &'a str>,
+    undo_max_age: Option<Duration>,
+    now: SystemTime,
+) -> Result<Vec<(String, Reserved)>, DbErr> {
+    let mut query = email_change::Entity::find()
+        .filter(email_change::Column::OldEmail.is_in(emails))
+        .filter(email_change::Column::Status.eq(email_change::CONFIRMED));
+    // The undo link is minted as of the row's creation (see `email_change::prepare_mail`).
+    let age = undo_max_age.map(|age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
+    if let Some(age) = age {
+        query =
+            query.filter(email_change::Column::CreatedAt.gt(unix_secs(now).saturating_sub(age)));
+    }
+    let rows = query.order_by_asc(email_change::Column::Id).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let until = age.map(|age| from_unix(row.created_at.saturating_add(age)));
+            let reserved = Reserved {
+                user_id: row.user_id,
+                moved_to: row.new_email,
+                moved_at: from_unix(row.confirmed_at.unwrap_or(row.created_at)),
+                until,
+            };
+            (row.old_email, reserved)
+        })
+        .collect())
 }
 
 /// Makes a guest account (made by someone's share) an ordinary one, shares and all, as its

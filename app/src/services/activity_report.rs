@@ -71,7 +71,7 @@ pub async fn request(
     origin: &Origin,
     now: SystemTime,
 ) -> Result<Requested, DbErr> {
-    let txn = activity.db.write.begin().await?;
+    let txn = db::begin_for_limits(&activity.db.write, None).await?;
     // One unfinished at a time, exactly, across instances (see `lock_for_limits`).
     db::lock_for_limits(&txn, [format!("activity-reports:{}", owner.id)]).await?;
     if let Some(report_id) = jobs::unfinished_of(&txn, owner.id, ACTIVITY_REPORT).await? {

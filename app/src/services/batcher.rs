@@ -9,10 +9,12 @@
 //!
 //! A batch that fails must not fail everyone in it for one bad or unlucky job: a batch the
 //! database turned down for now (SQLite busy, a PostgreSQL deadlock or serialisation
-//! failure) is tried again, and one that fails otherwise is split in halves, each tried on
-//! its own, down to the job that fails alone. Halves run in order, so the jobs are still
-//! handled in arrival order. A database still busy after the retries, or unreachable, fails
-//! the batch as a whole: its parts would fail the same way.
+//! failure) is tried again, after a wait that doubles each time and is jittered (so that
+//! batches that failed together do not try again together), and one that fails otherwise
+//! is split in halves, each tried on its own, down to the job that fails alone. Halves run
+//! in order, so the jobs are still handled in arrival order. A database still busy after
+//! the retries, or unreachable, fails the batch as a whole: its parts would fail the same
+//! way.
 
 use std::future::Future;
 use std::ops::Range;
@@ -223,15 +225,34 @@ async fn attempt<B: Batch>(
             }
         };
         tracing::debug!(%error, tries, "a batch met a transient database error; trying again");
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(jittered(wait)).await;
         wait *= 2;
         tries += 1;
     }
 }
 
+/// `wait` times a random factor in [0.5, 1.5): batches that failed together (a deadlock's
+/// two sides, instances behind one busy database) try again apart.
+fn jittered(wait: Duration) -> Duration {
+    let mut random = [0u8; 1];
+    // Without randomness, the plain wait.
+    if getrandom::fill(&mut random).is_err() {
+        return wait;
+    }
+    wait.mul_f64(0.5 + f64::from(random[0]) / 256.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retries_wait_half_to_one_and_a_half_times_as_long() {
+        let wait = Duration::from_millis(40);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(wait)).collect();
+        assert!(waits.iter().all(|w| *w >= wait / 2 && *w < wait * 3 / 2), "{waits:?}");
+        assert!(waits.iter().any(|w| *w != waits[0]), "they differ");
+    }
 
     /// Doubles numbers; fails any batch containing 13.
     struct Doubler;

@@ -1,6 +1,9 @@
 //! The database handles services use.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait as _,
+};
 
 /// Two handles onto one database. On SQLite, `write` is a pool of one connection: SQLite
 /// admits one writer at a time, and queueing writers in the pool is fair and fast, whereas
@@ -27,12 +30,11 @@ pub(crate) fn is_unique_violation(error: &DbErr) -> bool {
 }
 
 /// Whether `error` is the database declining for now what may succeed if tried again: SQLite
-/// busy or locked, a PostgreSQL deadlock or serialisation failure, or a full pool.
+/// busy or locked, a PostgreSQL deadlock or serialisation failure. Not a pool that gave no
+/// connection: that already waited its acquire timeout (seconds), and waiting again three
+/// times would hold every job behind it for as long again.
 pub(crate) fn is_transient(error: &DbErr) -> bool {
     use sea_orm::{RuntimeErr, sqlx};
-    if matches!(error, DbErr::ConnectionAcquire(_)) {
-        return true;
-    }
     let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error
     else {
         return false;
@@ -102,10 +104,31 @@ fn error_backend(e: &dyn sea_orm::sqlx::error::DatabaseError) -> Backend {
     }
 }
 
+/// Begins a transaction whose limits count exactly (see [`lock_for_limits`]): on
+/// PostgreSQL at READ COMMITTED, whatever the server's, database's or role's default, since
+/// under REPEATABLE READ or SERIALIZABLE the snapshot is taken before the lock is granted
+/// and misses the rows of the transaction that held it. Per transaction, not per
+/// connection: PgBouncer refuses or drops connection-level settings. On SQLite, `mode`.
+pub(crate) async fn begin_for_limits(
+    db: &DatabaseConnection,
+    sqlite_mode: Option<SqliteTransactionMode>,
+) -> Result<DatabaseTransaction, DbErr> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let options = TransactionOptions {
+        // Only where it means something: SeaORM warns of it on SQLite at every BEGIN.
+        isolation_level: postgres.then_some(IsolationLevel::ReadCommitted),
+        sqlite_transaction_mode: sqlite_mode,
+        ..TransactionOptions::default()
+    };
+    db.begin_with_options(options).await
+}
+
 /// On PostgreSQL, takes a transaction-scoped lock per bucket (say `ip:192.0.2.1`, or
 /// `shares:42`) before a limit's count, so that transactions of several instances counting
-/// one bucket at once take turns: under READ COMMITTED each would otherwise count only what
-/// was committed before it began, and admit a full quota of its own. Locks are taken in one
+/// one bucket at once take turns: each would otherwise count only what was committed
+/// before it began, and admit a full quota of its own. Needs READ COMMITTED, so that a
+/// count after the wait sees what the lock's last holder wrote: begin such transactions
+/// with [`begin_for_limits`]. Locks are taken in one
 /// order everywhere, so two transactions cannot deadlock on them (and if they did, the
 /// batcher retries). SQLite needs none: it admits one writer at a time.
 pub(crate) async fn lock_for_limits(
@@ -160,5 +183,14 @@ mod tests {
         // One bad statement is not.
         let bad = database.db.execute_unprepared("INSERT INTO no_such_table VALUES (1)").await;
         assert!(!is_unreachable(&bad.unwrap_err()));
+    }
+
+    /// A pool that gave no connection in its timeout has made its callers wait already:
+    /// the batch fails whole, at once, rather than after three more such waits.
+    #[test]
+    fn a_pool_timeout_is_not_retried() {
+        let error = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
+        assert!(!is_transient(&error));
+        assert!(is_unreachable(&error));
     }
 }

@@ -17,6 +17,9 @@
 //! - A new address that already has an account gets a message there saying so, and the
 //!   requester sees the same "check your new address" either way: asking reveals nothing.
 //! - Requests are limited per account per day (each sends up to two emails).
+//! - While the undo link works, the old address stays the account's to take back (see
+//!   `accounts::Reserved`): nobody else signs in with it or moves to it, and a guest made
+//!   there by a share since is folded into the account by the undo.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -36,7 +39,9 @@ use crate::entities::email_change::{
 use crate::entities::{outbox_message, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
 use crate::services::time::{from_unix, unix_secs};
-use crate::services::{Db, Scopes, SignInSettings, accounts, db, outbox, security, sessions};
+use crate::services::{
+    Db, Scopes, SignInSettings, accounts, db, outbox, security, sessions, shares,
+};
 
 /// Change requests an account may make per 24 hours.
 pub const PER_DAY: u64 = 5;
@@ -101,7 +106,7 @@ pub async fn request(
         return Ok(Err(RequestError::SameAddress));
     }
     let now_secs = unix_secs(now);
-    let txn = changes.db.write.begin().await?;
+    let txn = db::begin_for_limits(&changes.db.write, None).await?;
     db::lock_for_limits(&txn, [format!("email-changes:{}", account.id)]).await?;
     let today = change::Entity::find()
         .filter(change::Column::UserId.eq(account.id))
@@ -118,7 +123,9 @@ pub async fn request(
         .filter(change::Column::Status.eq(PENDING))
         .exec(&txn)
         .await?;
-    let taken = accounts::find_by_email(&txn, &new).await?.is_some();
+    // Taken too when another account left it lately and may still take it back.
+    let taken = accounts::find_by_email(&txn, &new).await?.is_some()
+        || reserved_for_another(changes, &txn, &new, account.id, now).await?.is_some();
     let row = change::ActiveModel {
         user_id: Set(account.id),
         old_email: Set(account.email.clone()),
@@ -235,7 +242,9 @@ pub async fn confirm(
     let Ok(new) = EmailAddress::parse(&row.new_email) else {
         return Ok(Err(Refusal::Invalid(Rejection::Malformed)));
     };
-    if accounts::find_by_email(&txn, &new).await?.is_some() {
+    if accounts::find_by_email(&txn, &new).await?.is_some()
+        || reserved_for_another(changes, &txn, &new, opened.account.id, now).await?.is_some()
+    {
         return Ok(Err(Refusal::Taken));
     }
     // Under the material the link verified against: a change or sign-out since loses.
@@ -340,11 +349,18 @@ pub async fn undo(
     // A confirmed change is reverted whatever the address is now: a later change made from
     // the new address would otherwise keep the account out of its owner's hands.
     let outcome = if row.status == CONFIRMED {
-        // Free, or this account's own again (changed back since).
+        // Free, or this account's own again (changed back since), or a guest's: the
+        // address was kept for this account (see `accounts::Reserved`), so a guest there
+        // was made by a share to it since, and what was shared goes to its mailbox's owner.
         let old_free = match EmailAddress::parse(&row.old_email) {
-            Ok(old) => {
-                accounts::find_by_email(&txn, &old).await?.is_none_or(|holder| holder.id == user_id)
-            }
+            Ok(old) => match accounts::find_by_email(&txn, &old).await? {
+                None => true,
+                Some(holder) if holder.id == user_id => true,
+                Some(holder) if holder.status == user::GUEST => {
+                    shares::hand_guest_over(&txn, holder.id, user_id).await?
+                }
+                Some(_) => false,
+            },
             Err(_) => false,
         };
         let restored = if old_free && account.email == row.old_email {
@@ -407,6 +423,18 @@ pub async fn undo(
     Ok(Ok(Undone { user_id, new_email: row.new_email, outcome }))
 }
 
+/// Whether `email` is kept for an account other than `account` (see `accounts::Reserved`).
+async fn reserved_for_another(
+    changes: &EmailChanges,
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    account: i64,
+    now: SystemTime,
+) -> Result<Option<accounts::Reserved>, DbErr> {
+    let undo_max_age = changes.scopes.email_undo.purpose().max_age();
+    accounts::reserved(db, email.as_str(), Some(account), undo_max_age, now).await
+}
+
 /// Sets the account's address and bumps its epoch, if it is still as `account` says (same
 /// address, same epoch); false if it changed since.
 async fn set_email(
@@ -450,6 +478,9 @@ pub enum ChangeMail {
     Notice { to: String, new_email: String, undo_link: String, valid_for: Duration },
     /// To a new address that has an account already.
     Taken { to: String },
+    /// To a new address another account left lately and may still take back (see
+    /// `accounts::Reserved`), until `until`.
+    Reserved { to: String, until: Option<SystemTime> },
 }
 
 /// Prepares the email of `kind` for change `id` (the mail worker): mints its link. `None`
@@ -509,7 +540,19 @@ pub async fn prepare_mail(
                 valid_for,
             })
         }
-        outbox_message::EMAIL_TAKEN => Some(ChangeMail::Taken { to: row.new_email }),
+        outbox_message::EMAIL_TAKEN => {
+            let held = user::Entity::find()
+                .filter(user::Column::Email.eq(&row.new_email))
+                .one(db)
+                .await?
+                .map(|holder| holder.id);
+            let undo_max_age = changes.scopes.email_undo.purpose().max_age();
+            let reserved = accounts::reserved(db, &row.new_email, held, undo_max_age, now).await?;
+            Some(match reserved {
+                Some(reserved) => ChangeMail::Reserved { to: row.new_email, until: reserved.until },
+                None => ChangeMail::Taken { to: row.new_email },
+            })
+        }
         _ => None,
     })
 }

@@ -224,7 +224,7 @@ pub async fn email_link(
     now: SystemTime,
 ) -> Result<LinkEmail, DbErr> {
     let now_secs = unix_secs(now);
-    let txn = reports.db.write.begin().await?;
+    let txn = db::begin_for_limits(&reports.db.write, None).await?;
     let owned = report::Entity::find_by_id(report_id)
         .filter(report::Column::OwnerId.eq(owner.id))
         .count(&txn)

@@ -111,7 +111,7 @@ pub async fn share(
         return Ok(Shared::ExpiryPassed);
     }
     let now_secs = unix_secs(now);
-    let txn = shares.db.write.begin().await?;
+    let txn = db::begin_for_limits(&shares.db.write, None).await?;
     let owned = report::Entity::find_by_id(report_id)
         .filter(report::Column::OwnerId.eq(owner.id))
         .count(&txn)
@@ -163,6 +163,36 @@ pub async fn share(
         shares.mail_queued.notify_one();
     }
     Ok(shared)
+}
+
+/// Gives what was shared with guest account `guest` to account `to`, and deletes the
+/// guest; false if `guest` is no longer a guest. For an email change's undo, whose account
+/// takes back the address the guest was made for (see `accounts::Reserved`). Each share
+/// link is signed under its own row, so every link sent keeps working.
+pub(crate) async fn hand_guest_over(
+    db: &impl ConnectionTrait,
+    guest: i64,
+    to: i64,
+) -> Result<bool, DbErr> {
+    // A no-op write that takes the guest's row until commit: a sign-in promoting it
+    // meanwhile either comes first (and it is kept) or waits for the guest to be gone.
+    let still_guest = user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(user::GUEST))
+        .filter(user::Column::Id.eq(guest))
+        .filter(user::Column::Status.eq(user::GUEST))
+        .exec(db)
+        .await?;
+    if still_guest.rows_affected != 1 {
+        return Ok(false);
+    }
+    // Moved before the guest is deleted, which would take its shares with it.
+    share::Entity::update_many()
+        .col_expr(share::Column::GuestId, Expr::value(to))
+        .filter(share::Column::GuestId.eq(guest))
+        .exec(db)
+        .await?;
+    user::Entity::delete_by_id(guest).exec(db).await?;
+    Ok(true)
 }
 
 /// A share's state, as its owner's list shows it.
@@ -349,10 +379,11 @@ pub async fn reset_browsers(
         return Ok(false);
     }
     confirm::reset(&txn, share_id).await?;
-    // Codes already sent would confirm a browser again: they expire now (kept, as they
-    // still count towards the limits on code emails).
+    // Codes and links already sent would confirm a browser again: they stop working now
+    // (kept, as they still count towards the limits on code emails).
     share_code::Entity::update_many()
         .col_expr(share_code::Column::ExpiresAt, Expr::value(unix_secs(now)))
+        .col_expr(share_code::Column::LinkHash, Expr::value(Option::<String>::None))
         .filter(share_code::Column::ShareId.eq(share_id))
         .exec(&txn)
         .await?;
@@ -486,6 +517,32 @@ pub async fn confirm_browser(
     confirm::confirm(&shares.db, &shares.codes, checked.row.share.id, browser, code, now).await
 }
 
+/// The link of a code email (its `confirm` parameter, `CODE_ID.KEY`), opened on a
+/// named-guest share's page and its button pressed, for this browser.
+pub async fn confirm_browser_by_link(
+    shares: &Shares,
+    token: &str,
+    browser: &BrowserId,
+    confirm: &str,
+    now: SystemTime,
+) -> Result<Confirmed, DbErr> {
+    let Some((code_id, key)) = confirm.split_once('.') else {
+        return Ok(Confirmed::WrongCode);
+    };
+    let Ok(code_id) = code_id.parse::<i64>() else { return Ok(Confirmed::WrongCode) };
+    if !confirm::is_link_key(key) {
+        return Ok(Confirmed::WrongCode);
+    }
+    let Ok(checked) = check(shares, token, now).await? else {
+        return Ok(Confirmed::Refused);
+    };
+    if !checked.row.share.named_only {
+        return Ok(Confirmed::Refused);
+    }
+    let share_id = checked.row.share.id;
+    confirm::confirm_by_link(&shares.db, share_id, code_id, key, browser, now).await
+}
+
 /// A share's email, ready to render.
 #[derive(Debug)]
 pub struct ShareMail {
@@ -527,6 +584,9 @@ pub async fn prepare_share_mail(
 pub struct ShareCodeMail {
     pub to: String,
     pub code: SignInCode,
+    /// Confirms whichever browser opens it, until `link_valid_for` has passed.
+    pub link: String,
+    pub link_valid_for: Duration,
     pub report_title: String,
     pub shared_by: String,
     pub valid_for: Duration,
@@ -548,15 +608,20 @@ pub async fn prepare_code_mail(
     let Some(guest) = guest_of(shares, &row).await? else {
         return Ok(None);
     };
-    let Some((issued, code)) = confirm::issue(&shares.db, &shares.codes, code_id, now).await?
-    else {
+    let Some(issued) = confirm::issue(&shares.db, &shares.codes, code_id, now).await? else {
         return Ok(None);
     };
-    let left = issued.expires_at.saturating_sub(unix_secs(now));
-    let valid_for = Duration::from_secs(u64::try_from(left).unwrap_or_default());
+    let left = |until: i64| {
+        Duration::from_secs(u64::try_from(until.saturating_sub(unix_secs(now))).unwrap_or(0))
+    };
+    let valid_for = left(issued.row.expires_at);
+    let link_valid_for = left(issued.row.created_at.saturating_add(secs(confirm::LINK_LIFETIME)));
+    let link = format!("{}&confirm={code_id}.{}", link_url(shares, &row), issued.link_key);
     Ok(Some(ShareCodeMail {
         to: guest,
-        code,
+        code: issued.code,
+        link,
+        link_valid_for,
         report_title: found.title,
         shared_by: owner.email,
         valid_for,

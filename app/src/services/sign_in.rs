@@ -77,7 +77,8 @@ impl SignIn {
     ) -> Self {
         let placement = Placement::for_backend(db.write.get_database_backend());
         let login_max_age = login_max_age(&scopes);
-        let rules = SignInRules { settings: settings.clone(), login_max_age };
+        let undo_max_age = scopes.email_undo.purpose().max_age();
+        let rules = SignInRules { settings: settings.clone(), login_max_age, undo_max_age };
         let writer = writer::start(db.write.clone(), rules, mail_queued, placement);
         let links = link_check::start(db.read.clone(), scopes.clone(), placement);
         let budgets = Budgets::new(settings.code_budgets.clone());
@@ -177,6 +178,26 @@ pub struct SignInMail {
     pub client_ip: String,
 }
 
+/// The email answering a request for an address kept for the account that left it (see
+/// `accounts::Reserved`): no link and no code, but where the account went, and how to take
+/// it back if that was not its owner's doing.
+#[derive(Debug)]
+pub struct AddressKeptMail {
+    pub to: String,
+    /// The address the account moved to, masked.
+    pub moved_to: String,
+    pub moved_at: SystemTime,
+    /// When the address is free again; `None` if never.
+    pub until: Option<SystemTime>,
+}
+
+/// What a sign-in request's email says.
+#[derive(Debug)]
+pub enum SignInEmail {
+    Link(SignInMail),
+    AddressKept(AddressKeptMail),
+}
+
 /// Prepares a request's email for the mail worker: its code (derived from the request, so
 /// a retry sends the same one; hashed here, off the request path, on the first delivery
 /// only) and a link. `None` when the request was consumed or has expired.
@@ -184,14 +205,31 @@ pub async fn prepare_mail(
     sign_in: &SignIn,
     request_id: i64,
     now: SystemTime,
-) -> Result<Option<SignInMail>, DbErr> {
-    let Some(request) =
-        sign_in_request::Entity::find_by_id(request_id).one(&sign_in.db.read).await?
-    else {
+) -> Result<Option<SignInEmail>, DbErr> {
+    let db = &sign_in.db.read;
+    let Some(request) = sign_in_request::Entity::find_by_id(request_id).one(db).await? else {
         return Ok(None);
     };
     if request.consumed_at.is_some() || request.expires_at <= unix_secs(now) {
         return Ok(None);
+    }
+    let holder =
+        user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(db).await?;
+    // Only a new account or a guest could take a kept address; checked here, off the
+    // request path, and again when the request is redeemed.
+    if holder.as_ref().is_none_or(|u| u.status == user::GUEST) {
+        let undo_max_age = sign_in.scopes.email_undo.purpose().max_age();
+        let holder_id = holder.as_ref().map(|u| u.id);
+        if let Some(kept) =
+            accounts::reserved(db, &request.email, holder_id, undo_max_age, now).await?
+        {
+            return Ok(Some(SignInEmail::AddressKept(AddressKeptMail {
+                to: request.email,
+                moved_to: EmailAddress::mask_stored(&kept.moved_to),
+                moved_at: kept.moved_at,
+                until: kept.until,
+            })));
+        }
     }
     let code = CodeHasher::derived(&sign_in.scopes.sign_in_codes, request.id, &request.handle_hash);
     let _turn = sign_in.codes.turn().await;
@@ -219,8 +257,8 @@ pub async fn prepare_mail(
             .exec(&sign_in.db.write)
             .await?;
     }
-    let token = mint_link(sign_in, &request, now).await?;
-    Ok(Some(SignInMail {
+    let token = mint_link(sign_in, &request, holder.as_ref(), now);
+    Ok(Some(SignInEmail::Link(SignInMail {
         to: request.email,
         link: sign_in.settings.link_url(&token),
         code,
@@ -229,26 +267,23 @@ pub async fn prepare_mail(
         requested_at: from_unix(request.created_at),
         user_agent: request.user_agent,
         client_ip: request.client_ip,
-    }))
+    })))
 }
 
-/// A sign-in link bound to `request`: to the account when the address has one (so that
-/// account's revocation material covers it), else to the request itself.
-async fn mint_link(
+/// A sign-in link bound to `request`: to `account` (the address's, if it has one), so that
+/// its revocation material covers it, else to the request itself.
+fn mint_link(
     sign_in: &SignIn,
     request: &sign_in_request::Model,
+    account: Option<&user::Model>,
     now: SystemTime,
-) -> Result<String, DbErr> {
+) -> String {
     let resource = Some(id_u64(request.id));
-    let existing = user::Entity::find()
-        .filter(user::Column::Email.eq(&request.email))
-        .one(&sign_in.db.read)
-        .await?;
-    Ok(match existing {
+    match account {
         Some(user) => sign_in.scopes.login.mint(
             Subject::User(id_u64(user.id)),
             resource,
-            &accounts::revocation(&user),
+            &accounts::revocation(user),
             now,
         ),
         None => sign_in.scopes.login.mint(
@@ -257,7 +292,7 @@ async fn mint_link(
             &link_check::pending_revocation(request),
             now,
         ),
-    })
+    }
 }
 
 /// A link generated offline (`latchkey link login`): a request row that sends no mail,
@@ -284,7 +319,11 @@ pub async fn issue_link(
     .row(false, login_max_age(&sign_in.scopes))
     .insert(&sign_in.db.write)
     .await?;
-    let token = mint_link(sign_in, &request, now).await?;
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq(&request.email))
+        .one(&sign_in.db.read)
+        .await?;
+    let token = mint_link(sign_in, &request, account.as_ref(), now);
     Ok(sign_in.settings.link_url(&token))
 }
 
@@ -485,7 +524,8 @@ pub async fn verify_code(
     let request_id = request.id;
     let replaces = replaces.map(str::to_owned);
     let finishing = Finishing { request, user: existing, from, replaces };
-    let finished = finish_many(&txn, vec![finishing], now).await?;
+    let undo_max_age = sign_in.scopes.email_undo.purpose().max_age();
+    let finished = finish_many(&txn, vec![finishing], undo_max_age, now).await?;
     let idle = sign_in.settings.session_idle;
     let event = activity::Event::SignedInWithCode;
     let started = signed_in::start_sessions(&txn, finished, &event, now, idle).await?.pop();

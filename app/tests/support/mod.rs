@@ -91,7 +91,7 @@ pub async fn email_change_token(
     let link = match mail.await.unwrap()? {
         ChangeMail::Confirm { link, .. } => link,
         ChangeMail::Notice { undo_link, .. } => undo_link,
-        ChangeMail::Taken { .. } => return None,
+        ChangeMail::Taken { .. } | ChangeMail::Reserved { .. } => return None,
     };
     Some(link.split_once("token=").unwrap().1.to_owned())
 }
@@ -178,6 +178,20 @@ pub async fn ask_sign_in(
         .await
         .unwrap()
         .unwrap();
-    let mail = sign_in::prepare_mail(&s.sign_in, message.reference_id, now).await.unwrap().unwrap();
+    let mail = link_mail(&s.sign_in, message.reference_id, now).await;
     Asked { handle: asked.handle, mail }
+}
+
+/// The email with a link and a code that the mail worker would send for sign-in request
+/// `id`. Panics if it would send another, or none.
+pub async fn link_mail(
+    sign_in: &app::services::sign_in::SignIn,
+    id: i64,
+    now: std::time::SystemTime,
+) -> app::services::sign_in::SignInMail {
+    use app::services::sign_in::{self, SignInEmail};
+    match sign_in::prepare_mail(sign_in, id, now).await.unwrap() {
+        Some(SignInEmail::Link(mail)) => mail,
+        other => panic!("no sign-in link for request {id}: {other:?}"),
+    }
 }

@@ -95,6 +95,13 @@ export async function shareCodeEmail(dir: string, to: string): Promise<string> {
   return code[1] + code[2];
 }
 
+/** Waits for a named-guest code email to `to`; returns its link, which confirms any browser. */
+export async function shareCodeLink(dir: string, to: string): Promise<string> {
+  const pattern = /https?:\/\/\S+\/shared\?token=[A-Za-z0-9_-]+&confirm=\d+\.[A-Za-z0-9_-]+/;
+  const text = await emailMatching(dir, to, pattern);
+  return text.match(pattern)![0];
+}
+
 /** Waits for the email to `to` carrying a link to `path` (`/email/confirm`, `/email/undo`). */
 export async function emailChangeLink(dir: string, to: string, path: string): Promise<string> {
   const pattern = new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_-]+`);

@@ -147,11 +147,18 @@ async fn deliver(
             match sign_in::prepare_mail(&services.sign_in, message.reference_id, SystemTime::now())
                 .await?
             {
-                Some(mail) => {
+                Some(sign_in::SignInEmail::Link(mail)) => {
                     // For development with the file transport: the link, at debug level
                     // only, since it is a credential.
                     tracing::debug!(link = %mail.link, "sign-in link");
                     mail::sign_in::render(&mail)
+                }
+                Some(sign_in::SignInEmail::AddressKept(mail)) => {
+                    tracing::info!(
+                        message = message.id,
+                        "sign-in asked with an address kept for the account that left it; no link sent"
+                    );
+                    mail::sign_in::render_address_kept(&mail)
                 }
                 None => {
                     tracing::info!(

@@ -111,6 +111,31 @@ pub async fn confirm_share(token: String, code: String) -> Result<(), ServerFnEr
     Ok(())
 }
 
+/// The link of a code email, its button pressed in the browser that opened it.
+#[server(prefix = "/api", endpoint = "shares/confirm-link")]
+pub async fn confirm_share_link(token: String, confirm: String) -> Result<(), ServerFnError> {
+    use crate::link_cookie::is_token;
+    use crate::request::{internal, redirect, services};
+    use crate::services::shares::{self, Confirmed};
+
+    if !is_token(&token) {
+        redirect("/shared");
+        return Ok(());
+    }
+    let services = services()?;
+    let browser = crate::guest_browser::current_or_new(services.settings.secure_cookies);
+    let now = std::time::SystemTime::now();
+    let confirmed =
+        shares::confirm_browser_by_link(&services.shares, &token, &browser, &confirm, now)
+            .await
+            .map_err(internal)?;
+    redirect(&match confirmed {
+        Confirmed::WrongCode => format!("/shared?token={token}&code=link"),
+        Confirmed::Confirmed | Confirmed::Refused => format!("/shared?token={token}"),
+    });
+    Ok(())
+}
+
 #[component]
 pub fn SharedReportPage() -> impl IntoView {
     let query = use_query_map();
@@ -188,14 +213,22 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
     let code_state = move || query.read().get("code");
     let notice = move || match code_state().as_deref() {
         Some("sent") => Some("We've emailed you a code. Type it here to open the report."),
-        Some("limit") => {
-            Some("Several codes were sent for this share in the last hour; try again later.")
-        }
-        Some("wrong") => {
-            Some("That code does not work. Check the latest email, or ask for a new code.")
-        }
+        Some("limit") => Some(
+            "Several codes were sent to that address lately, so no more for now. Open the link in the latest of those emails, in this browser.",
+        ),
+        Some("wrong") => Some(
+            "That code does not work. Check the latest email (its link works too), or ask for a new code.",
+        ),
+        Some("link") => Some(
+            "That link no longer works: each works for a day, until a newer one is sent. Ask for a new code.",
+        ),
         _ => None,
     };
+    // The link of a code email: one button, so that a mail scanner opening it does nothing.
+    let link_key = move || query.read().get("confirm");
+    let confirm_link = ServerAction::<ConfirmShareLink>::new();
+    let opening = confirm_link.pending();
+    let link_token = token.clone();
     let asked = move || matches!(code_state().as_deref(), Some("sent" | "wrong"));
     let send = ServerAction::<SendShareCode>::new();
     let confirm = ServerAction::<ConfirmShare>::new();
@@ -210,6 +243,15 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
                 {format!("This report was shared with {guest_hint} only. To open it in this browser, confirm with a code we email to that address. You only do this once per browser.")}
             </p>
             <p role="status" class="notice" hidden=move || notice().is_none()>{notice}</p>
+            <div hidden=move || link_key().is_none() || code_state().is_some()>
+                <ActionForm action=confirm_link>
+                    <input type="hidden" name="token" value=link_token />
+                    <input type="hidden" name="confirm" value=move || link_key().unwrap_or_default() />
+                    <button type="submit" disabled=move || opening.get()>
+                        {move || if opening.get() { "Opening…" } else { "Open the report in this browser" }}
+                    </button>
+                </ActionForm>
+            </div>
             <div hidden=move || !asked()>
                 <ActionForm action=confirm>
                     <input type="hidden" name="token" value=token.clone() />
@@ -232,7 +274,7 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
                 <input type="hidden" name="token" value=send_token />
                 <button
                     type="submit"
-                    class=move || if asked() { "secondary" } else { "" }
+                    class=move || if asked() || link_key().is_some() { "secondary" } else { "" }
                     disabled=move || sending.get()
                 >
                     {move || {

@@ -10,10 +10,19 @@
 //! emails per share per hour ([`CODE_EMAILS_PER_HOUR`]) and per guest address per day, over
 //! all shares to it ([`CODE_EMAILS_PER_ADDRESS_PER_DAY`]); tries per share per day
 //! ([`TRIES_PER_SHARE_PER_DAY`]), so one share's code is guessed with a chance of at most
-//! 20 in a million a day. Whoever holds a forwarded link can use these up and keep the
-//! guest waiting for a day; the owner can then share again.
+//! 20 in a million a day.
+//!
+//! Whoever holds a forwarded link can use those limits up, but cannot keep the guest out:
+//! each code email also carries a link with a 128-bit key (only its SHA-256 is stored),
+//! good for [`LINK_LIFETIME`] in whichever browser opens it and presses its button. A
+//! limit on emails is only reached once emails went out, each to the guest, within that
+//! lifetime; so while one stops the guest from asking, a working link is in the guest's
+//! inbox. The key cannot be guessed, so its link spends no tries.
 
 use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
@@ -24,6 +33,7 @@ use sea_orm::{
 use super::BrowserId;
 use crate::domain::SignInCode;
 use crate::entities::{outbox_message, share_browser, share_code};
+use crate::services::digest::sha256_hex;
 use crate::services::sign_in::CodeHasher;
 use crate::services::time::{secs, unix_secs};
 use crate::services::{Db, outbox};
@@ -33,6 +43,8 @@ pub const ATTEMPTS_PER_CODE: i32 = 5;
 pub const CODE_EMAILS_PER_HOUR: u64 = 5;
 pub const CODE_EMAILS_PER_ADDRESS_PER_DAY: u64 = 10;
 pub const TRIES_PER_SHARE_PER_DAY: i64 = 20;
+/// As long as the longest window of the limits on code emails (see the module's docs).
+pub const LINK_LIFETIME: Duration = Duration::from_secs(86_400);
 
 /// Whether `browser` confirmed for `share_id`.
 pub(super) async fn is_confirmed(
@@ -172,19 +184,7 @@ pub(super) async fn confirm(
         return Ok(Confirmed::WrongCode);
     }
     let txn = db.write.begin().await?;
-    share_browser::Entity::insert(share_browser::ActiveModel {
-        share_id: Set(share_id),
-        browser: Set(digest.clone()),
-        confirmed_at: Set(now_secs),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([share_browser::Column::ShareId, share_browser::Column::Browser])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
+    remember(&txn, share_id, browser, now_secs).await?;
     // Spent (expired now), not deleted: the rows still count towards the limits.
     share_code::Entity::update_many()
         .col_expr(share_code::Column::ExpiresAt, Expr::value(now_secs))
@@ -196,14 +196,22 @@ pub(super) async fn confirm(
     Ok(Confirmed::Confirmed)
 }
 
-/// The code for message `code_id`, freshly generated and its hash stored; `None` when the
-/// row is gone or expired. A retried email carries a new code, and only the newest works.
+/// What a code email carries: the code, and the key of its link (see the module's docs).
+pub(super) struct Issued {
+    pub row: share_code::Model,
+    pub code: SignInCode,
+    pub link_key: String,
+}
+
+/// The code and link key for message `code_id`, freshly generated and their hashes stored;
+/// `None` when the row is gone or expired. A retried email carries a new code and key, and
+/// only the newest work.
 pub(super) async fn issue(
     db: &Db,
     hasher: &CodeHasher,
     code_id: i64,
     now: SystemTime,
-) -> Result<Option<(share_code::Model, SignInCode)>, DbErr> {
+) -> Result<Option<Issued>, DbErr> {
     let Some(row) = share_code::Entity::find_by_id(code_id).one(&db.write).await? else {
         return Ok(None);
     };
@@ -216,12 +224,76 @@ pub(super) async fn issue(
     let hash = tokio::task::spawn_blocking(move || h.hash(&c))
         .await
         .map_err(|e| DbErr::Custom(format!("hashing a share code failed: {e}")))?;
+    let link_key = new_link_key();
     share_code::Entity::update_many()
         .col_expr(share_code::Column::CodeHash, Expr::value(hash))
+        .col_expr(share_code::Column::LinkHash, Expr::value(sha256_hex(&link_key)))
         .filter(share_code::Column::Id.eq(code_id))
         .exec(&db.write)
         .await?;
-    Ok(Some((row, code)))
+    Ok(Some(Issued { row, code, link_key }))
+}
+
+/// 128 random bits, for a code email's link.
+fn new_link_key() -> String {
+    let mut bytes = [0; 16];
+    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `key` can be a link key of ours (anything else is refused before any lookup).
+pub(super) fn is_link_key(key: &str) -> bool {
+    key.len() == 22 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Confirms `browser` for the share with the link of code email `code_id`, whose key is
+/// `key`, while the link works (see the module's docs).
+pub(super) async fn confirm_by_link(
+    db: &Db,
+    share_id: i64,
+    code_id: i64,
+    key: &str,
+    browser: &BrowserId,
+    now: SystemTime,
+) -> Result<Confirmed, DbErr> {
+    let now_secs = unix_secs(now);
+    // Found by its digest, as a session is: nothing is compared here on the key itself.
+    let found = share_code::Entity::find_by_id(code_id)
+        .filter(share_code::Column::ShareId.eq(share_id))
+        .filter(share_code::Column::LinkHash.eq(sha256_hex(key)))
+        .filter(share_code::Column::CreatedAt.gt(now_secs.saturating_sub(secs(LINK_LIFETIME))))
+        .count(&db.write)
+        .await?;
+    if found == 0 {
+        return Ok(Confirmed::WrongCode);
+    }
+    let txn = db.write.begin().await?;
+    remember(&txn, share_id, browser, now_secs).await?;
+    txn.commit().await?;
+    Ok(Confirmed::Confirmed)
+}
+
+/// `browser` has confirmed for the share, for as long as the share lasts.
+async fn remember(
+    db: &impl ConnectionTrait,
+    share_id: i64,
+    browser: &BrowserId,
+    now_secs: i64,
+) -> Result<(), DbErr> {
+    share_browser::Entity::insert(share_browser::ActiveModel {
+        share_id: Set(share_id),
+        browser: Set(browser.digest()),
+        confirmed_at: Set(now_secs),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([share_browser::Column::ShareId, share_browser::Column::Browser])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 /// Forgets every browser confirmed for the share: each must confirm again.

@@ -4,7 +4,7 @@
 //! links by group commit costs no more round trips than redeeming one.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
@@ -14,8 +14,8 @@ use tokens::Rejection;
 
 use crate::domain::{EmailAddress, NextPath};
 use crate::entities::{sign_in_request, user};
-use crate::services::activity;
 use crate::services::time::unix_secs;
+use crate::services::{accounts, activity};
 
 /// An account signed in, before its session starts. (No `Debug`: it carries the browser's
 /// session id.)
@@ -46,10 +46,13 @@ pub(super) struct Finishing {
 /// one request, the first wins. An account whose revocation material (status, epoch,
 /// address) changed since it was checked is refused. Refusals are answers, not errors: the
 /// request stays consumed if the caller commits (the writer does, for a batch of links, as
-/// whatever refused them revoked them anyway; a lone code rolls back).
+/// whatever refused them revoked them anyway; a lone code rolls back). An address kept for
+/// another account (see `accounts::Reserved`; `undo_max_age` is the undo link's) signs
+/// nobody in.
 pub(super) async fn finish_many(
     txn: &impl ConnectionTrait,
     items: Vec<Finishing>,
+    undo_max_age: Option<Duration>,
     now: SystemTime,
 ) -> Result<Vec<Result<Finished, Rejection>>, DbErr> {
     if items.is_empty() {
@@ -80,6 +83,32 @@ pub(super) async fn finish_many(
             let address =
                 EmailAddress::parse(&item.request.email).map_err(|_| Rejection::UnknownSubject)?;
             Ok((item, address))
+        })
+        .collect();
+
+    // Neither a new account nor a guest made there since may take an address kept for the
+    // account that left it. (Its sign-in email said so, and carried no link or code.)
+    let holders: HashMap<&str, Option<i64>> = checked
+        .iter()
+        .flatten()
+        .filter(|(item, _)| item.user.as_ref().is_none_or(|u| u.status == user::GUEST))
+        .map(|(item, address)| (address.as_str(), item.user.as_ref().map(|u| u.id)))
+        .collect();
+    let kept: HashSet<String> = if holders.is_empty() {
+        HashSet::new()
+    } else {
+        accounts::reservations(txn, holders.keys().copied(), undo_max_age, now)
+            .await?
+            .into_iter()
+            .filter(|(email, kept)| holders.get(email.as_str()) != Some(&Some(kept.user_id)))
+            .map(|(email, _)| email)
+            .collect()
+    };
+    let checked: Vec<Result<(Finishing, EmailAddress), Rejection>> = checked
+        .into_iter()
+        .map(|checked| match checked {
+            Ok((_, address)) if kept.contains(address.as_str()) => Err(Rejection::InactiveSubject),
+            other => other,
         })
         .collect();
 
@@ -236,7 +265,7 @@ mod tests {
 
         let txn = db.begin().await.unwrap();
         let items = vec![item(first, Some(before)), item(second, after)];
-        let answers = finish_many(&txn, items, now).await.unwrap();
+        let answers = finish_many(&txn, items, None, now).await.unwrap();
         assert!(matches!(answers[0], Err(Rejection::BadSignature)));
         assert!(matches!(&answers[1], Ok(finished) if finished.token_epoch == 1));
     }
@@ -258,7 +287,7 @@ mod tests {
             .unwrap();
 
         let txn = db.begin().await.unwrap();
-        let answers = finish_many(&txn, vec![item(pending, None)], now).await.unwrap();
+        let answers = finish_many(&txn, vec![item(pending, None)], None, now).await.unwrap();
         assert!(matches!(answers[..], [Err(Rejection::InactiveSubject)]));
         let account = user::Entity::find_by_id(account.id).one(&txn).await.unwrap().unwrap();
         assert_eq!(account.last_sign_in_at, None);

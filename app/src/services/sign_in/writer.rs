@@ -10,9 +10,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::{
-    DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait as _,
-};
+use sea_orm::{DatabaseConnection, DbErr, SqliteTransactionMode};
 use tokens::Rejection;
 use tokio::sync::Notify;
 
@@ -20,6 +18,7 @@ use super::redeem::{self, Spend};
 use super::requests::{self, Outcome, Pending, SignInRules, Written};
 use super::signed_in::SignedIn;
 use crate::services::batcher::{Batch, Batcher, Placement};
+use crate::services::db;
 
 /// A write the writer takes.
 pub enum Job {
@@ -77,14 +76,11 @@ impl Batch for Writes {
         // IMMEDIATE: on SQLite, take the write lock now rather than at the first write, so
         // a batch that reads first (the rate limits) waits for another process's write
         // instead of failing with SQLITE_BUSY on upgrading. Ignored elsewhere.
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        let txn = self.write.begin_with_options(options).await?;
+        let immediate = Some(SqliteTransactionMode::Immediate);
+        let txn = db::begin_for_limits(&self.write, immediate).await?;
         let requests = requests::write(&txn, &self.rules, &requests).await?;
         let idle = self.rules.settings.session_idle;
-        let spends = redeem::spend(&txn, &spends, idle).await?;
+        let spends = redeem::spend(&txn, &spends, idle, self.rules.undo_max_age).await?;
         txn.commit().await?;
         if requests.iter().any(|w| w.outcome == Outcome::Queued) {
             self.mail_queued.notify_one();
