@@ -142,12 +142,19 @@ impl Application {
         let services = self.services.clone();
         let jobs =
             tokio::spawn(workers::supervised("jobs", move || workers::jobs::run(services.clone())));
+        let (stop_mail, stopping) = tokio::sync::watch::channel(false);
         let mail = match self.mailer {
             Some(mailer) => {
                 let (services, mailer) = (self.services, std::sync::Arc::new(mailer));
                 let delivery = self.delivery;
                 tokio::spawn(workers::supervised("mail delivery", move || {
-                    workers::mail_delivery::run(services.clone(), mailer.clone(), delivery)
+                    let stopping = stopping.clone();
+                    workers::mail_delivery::run(
+                        services.clone(),
+                        mailer.clone(),
+                        delivery,
+                        stopping,
+                    )
                 }))
             }
             None => {
@@ -161,9 +168,15 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
-        // A message being sent now stays claimed until its lease runs out, then another
-        // instance (or the next start) sends it: nothing is lost, at worst sent twice.
-        mail.abort();
+        // The messages being sent now finish (see `mail_delivery::run`). One still being
+        // sent after that stays claimed until its lease runs out, then another instance
+        // (or the next start) sends it: nothing is lost, at worst sent twice.
+        let _ = stop_mail.send(true);
+        let mut mail = mail;
+        let drain = workers::mail_delivery::DRAIN + std::time::Duration::from_secs(1);
+        if tokio::time::timeout(drain, &mut mail).await.is_err() {
+            mail.abort();
+        }
         jobs.abort();
         purge.abort();
         served

@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use app::entities::outbox_message;
 use app::mail;
 use app::services::{Services, email_change, outbox, reports, shares, sign_in};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::mailer::{Mailer, SendError};
@@ -26,6 +27,9 @@ const LEASE: Duration = Duration::from_secs(120);
 /// Other instances' messages, and retries coming due, are found at least this often.
 const POLL: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
+/// How long a shutdown waits for the messages being sent: about one SMTP exchange's
+/// timeout, and within the usual 30 s between a container's SIGTERM and its SIGKILL.
+pub const DRAIN: Duration = Duration::from_secs(20);
 
 /// How this instance delivers.
 #[derive(Clone, Copy, Debug)]
@@ -36,7 +40,15 @@ pub struct Delivery {
     pub sign_in_per_minute: u32,
 }
 
-pub async fn run(services: Services, mailer: Arc<Mailer>, delivery: Delivery) {
+/// Delivers until `stopping` turns true (the server is shutting down), then lets the
+/// messages being sent finish, for up to [`DRAIN`]: cut short, an SMTP exchange could
+/// deliver a message whose claim then runs out, so that it is sent again.
+pub async fn run(
+    services: Services,
+    mailer: Arc<Mailer>,
+    delivery: Delivery,
+    mut stopping: watch::Receiver<bool>,
+) {
     tracing::info!(
         transport = %mailer.describe(),
         concurrency = delivery.concurrency,
@@ -46,7 +58,7 @@ pub async fn run(services: Services, mailer: Arc<Mailer>, delivery: Delivery) {
     let sign_in_in_flight = Arc::new(AtomicU64::new(0));
     let mut in_flight = JoinSet::new();
     let mut warned_minute = None;
-    loop {
+    while !*stopping.borrow() {
         let free = delivery.concurrency.saturating_sub(in_flight.len());
         let mut claimed = 0;
         if free > 0 {
@@ -82,8 +94,19 @@ pub async fn run(services: Services, mailer: Arc<Mailer>, delivery: Delivery) {
             // Woken early when a request queues mail (unless every slot is busy).
             () = services.mail_queued.notified(), if !full => {}
             () = tokio::time::sleep(POLL), if !full => {}
+            Ok(()) = stopping.changed() => {}
         }
     }
+    let sending = in_flight.len();
+    let drained =
+        tokio::time::timeout(DRAIN, async { while in_flight.join_next().await.is_some() {} });
+    if drained.await.is_err() {
+        tracing::warn!(
+            left = in_flight.len(),
+            "mail worker: stopped with messages still being sent; their claims will run out and they are retried"
+        );
+    }
+    tracing::info!(finished = sending, "mail worker stopped");
 }
 
 /// Claims up to `free` due messages, within the site-wide ceiling on sign-in emails.
