@@ -104,6 +104,24 @@ async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
     let db = database::connect_and_migrate(&config.database)
         .await
         .map_err(|e| Failure::usage(StartupError::Database(e)))?;
+    let database_error = |e: sea_orm::DbErr| Failure::runtime(format!("database error: {e}"));
+    // An address another account left by an email change that it may still undo: an
+    // account made there would make that undo deactivate it instead.
+    let undo_max_age = config.purposes.email_undo.max_age();
+    let now = SystemTime::now();
+    for email in &emails {
+        let holder = accounts::find_by_email(&db.write, email).await.map_err(database_error)?;
+        let holder = holder.map(|account| account.id);
+        let kept = accounts::reserved(&db.write, email.as_str(), holder, undo_max_age, now);
+        if let Some(kept) = kept.await.map_err(database_error)? {
+            return Err(Failure::runtime(format!(
+                "{email} is kept until {} for user {}, which changed its address from it and may \
+                 still take it back (\"this wasn't me\"); nothing was created",
+                humantime::format_rfc3339_seconds(kept.until),
+                kept.user_id,
+            )));
+        }
+    }
     for email in emails {
         match accounts::create(&db.write, &email).await {
             Ok(user) => println!("created user {} <{}>", user.id, user.email),

@@ -143,42 +143,41 @@ impl Application {
         let jobs =
             tokio::spawn(workers::supervised("jobs", move || workers::jobs::run(services.clone())));
         let (stop_mail, stopping) = tokio::sync::watch::channel(false);
-        let mail = match self.mailer {
-            Some(mailer) => {
-                let (services, mailer) = (self.services, std::sync::Arc::new(mailer));
-                let delivery = self.delivery;
-                tokio::spawn(workers::supervised("mail delivery", move || {
-                    let stopping = stopping.clone();
-                    workers::mail_delivery::run(
-                        services.clone(),
-                        mailer.clone(),
-                        delivery,
-                        stopping,
-                    )
-                }))
-            }
-            None => {
-                tracing::info!("mail delivery is off in this instance (LATCHKEY_MAIL_DELIVERY)");
-                tokio::spawn(std::future::pending())
-            }
+        let mail = self.mailer.map(|mailer| {
+            let (services, mailer) = (self.services, std::sync::Arc::new(mailer));
+            let delivery = self.delivery;
+            tokio::spawn(workers::supervised("mail delivery", move || {
+                let stopping = stopping.clone();
+                workers::mail_delivery::run(services.clone(), mailer.clone(), delivery, stopping)
+            }))
+        });
+        if mail.is_none() {
+            tracing::info!("mail delivery is off in this instance (LATCHKEY_MAIL_DELIVERY)");
+        }
+        // The mail worker stops claiming as soon as the signal comes, and finishes the
+        // messages being sent while the requests in flight finish too: both within the
+        // usual grace period before a SIGKILL.
+        let stopped = async move {
+            shutdown_signal().await;
+            let _ = stop_mail.send(true);
         };
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stopped)
         .await;
-        // The messages being sent now finish (see `mail_delivery::run`). One still being
-        // sent after that stays claimed until its lease runs out, then another instance
-        // (or the next start) sends it: nothing is lost, at worst sent twice.
-        let _ = stop_mail.send(true);
-        let mut mail = mail;
-        let drain = workers::mail_delivery::DRAIN + std::time::Duration::from_secs(1);
-        if tokio::time::timeout(drain, &mut mail).await.is_err() {
-            mail.abort();
-        }
         jobs.abort();
         purge.abort();
+        // A message still being sent after the drain (see `mail_delivery::run`) stays
+        // claimed until its lease runs out, then another instance (or the next start)
+        // sends it: nothing is lost, at worst sent twice.
+        if let Some(mut mail) = mail {
+            let drain = workers::mail_delivery::DRAIN + std::time::Duration::from_secs(1);
+            if tokio::time::timeout(drain, &mut mail).await.is_err() {
+                mail.abort();
+            }
+        }
         served
     }
 }

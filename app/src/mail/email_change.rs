@@ -98,10 +98,7 @@ pub fn render(mail: &ChangeMail) -> Rendered {
             }
         }
         ChangeMail::Reserved { to, until } => {
-            let until = match until {
-                Some(until) => format!("until {}", describe::utc_time(*until)),
-                None => "for now".to_owned(),
-            };
+            let until = format!("until {}", describe::utc_time(*until));
             let why = format!(
                 "Someone signed in to a Latchkey account asked to change its address to this one. \
                  Another account used this address lately and may still take it back, so it is \

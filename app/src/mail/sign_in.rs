@@ -69,14 +69,10 @@ pub fn render_address_kept(mail: &AddressKeptMail) -> Rendered {
     let undo = "If you did not make that change, open \"This wasn't me\" in the email we sent \
                 to this address then: it gives the account this address back and signs it out \
                 on every device.";
-    let free = match mail.until {
-        Some(until) => format!(
-            "Until {}, this address stays that account's to take back, so no other account can use it.",
-            describe::utc_time(until)
-        ),
-        None => "This address stays that account's to take back, so no other account can use it."
-            .to_owned(),
-    };
+    let free = format!(
+        "Until {}, this address stays that account's to take back, so no other account can use it.",
+        describe::utc_time(mail.until)
+    );
     let text = format!(
         "Sign in to Latchkey\n\
          \n\
@@ -112,7 +108,7 @@ mod tests {
             to: "alice@example.com".into(),
             moved_to: "m•••@example.com".into(),
             moved_at,
-            until: Some(moved_at + Duration::from_secs(7 * 86_400)),
+            until: moved_at + Duration::from_secs(7 * 86_400),
         };
         let rendered = render_address_kept(&mail);
         assert_eq!(rendered.to, "alice@example.com");
@@ -124,6 +120,6 @@ mod tests {
             );
             assert!(!part.contains("token="), "{part}");
         }
-        assert!(rendered.text.contains(&describe::utc_time(mail.until.unwrap())));
+        assert!(rendered.text.contains(&describe::utc_time(mail.until)));
     }
 }

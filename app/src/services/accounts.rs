@@ -74,9 +74,20 @@ pub struct Reserved {
     pub moved_to: String,
     /// When it moved.
     pub moved_at: SystemTime,
-    /// When the undo link stops working; `None` if it never does.
-    pub until: Option<SystemTime>,
+    /// When the undo link stops working, or [`KEPT_AT_MOST`] after the move if it never
+    /// does.
+    pub until: SystemTime,
 }
+
+/// The lock (see `db::lock_for_limits`) under which an address changes hands: a guest
+/// made there, or an account taking it back.
+pub fn address_lock(email: &str) -> String {
+    format!("address:{email}")
+}
+
+/// How long an address is kept when the undo link has no max-age: for ever would close
+/// every address any account ever left to everyone else.
+pub const KEPT_AT_MOST: Duration = Duration::from_secs(30 * 86_400);
 
 /// Whether `email` is kept for an account other than `holder` (the account with that
 /// address now, if any): see [`Reserved`]. `undo_max_age` is the undo link's.
@@ -100,20 +111,19 @@ pub async fn reservations<'a>(
     undo_max_age: Option<Duration>,
     now: SystemTime,
 ) -> Result<Vec<(String, Reserved)>, DbErr> {
-    let mut query = email_change::Entity::find()
-        .filter(email_change::Column::OldEmail.is_in(emails))
-        .filter(email_change::Column::Status.eq(email_change::CONFIRMED));
     // The undo link is minted as of the row's creation (see `email_change::prepare_mail`).
-    let age = undo_max_age.map(|age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
-    if let Some(age) = age {
-        query =
-            query.filter(email_change::Column::CreatedAt.gt(unix_secs(now).saturating_sub(age)));
-    }
-    let rows = query.order_by_asc(email_change::Column::Id).all(db).await?;
+    let age = i64::try_from(undo_max_age.unwrap_or(KEPT_AT_MOST).as_secs()).unwrap_or(i64::MAX);
+    let rows = email_change::Entity::find()
+        .filter(email_change::Column::OldEmail.is_in(emails))
+        .filter(email_change::Column::Status.eq(email_change::CONFIRMED))
+        .filter(email_change::Column::CreatedAt.gt(unix_secs(now).saturating_sub(age)))
+        .order_by_asc(email_change::Column::Id)
+        .all(db)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let until = age.map(|age| from_unix(row.created_at.saturating_add(age)));
+            let until = from_unix(row.created_at.saturating_add(age));
             let reserved = Reserved {
                 user_id: row.user_id,
                 moved_to: row.new_email,

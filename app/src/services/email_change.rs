@@ -123,9 +123,11 @@ pub async fn request(
         .filter(change::Column::Status.eq(PENDING))
         .exec(&txn)
         .await?;
-    // Taken too when another account left it lately and may still take it back.
-    let taken = accounts::find_by_email(&txn, &new).await?.is_some()
-        || reserved_for_another(changes, &txn, &new, account.id, now).await?.is_some();
+    // Taken too when another account left it lately and may still take it back. Both
+    // asked every time, so that the time taken says nothing of which.
+    let held = accounts::find_by_email(&txn, &new).await?.is_some();
+    let kept = reserved_for_another(changes, &txn, &new, account.id, now).await?.is_some();
+    let taken = held || kept;
     let row = change::ActiveModel {
         user_id: Set(account.id),
         old_email: Set(account.email.clone()),
@@ -227,7 +229,7 @@ pub async fn confirm(
         Err(refused) => return Ok(Err(refused.into())),
     };
     let row = opened.row.row;
-    let txn = changes.db.write.begin().await?;
+    let txn = db::begin_for_limits(&changes.db.write, None).await?;
     // Spent here: of two presses of the button, one confirms.
     let spent = change::Entity::update_many()
         .col_expr(change::Column::Status, Expr::value(CONFIRMED))
@@ -331,7 +333,10 @@ pub async fn undo(
     };
     let row = opened.row.row;
     let user_id = opened.account.id;
-    let txn = changes.db.write.begin().await?;
+    let txn = db::begin_for_limits(&changes.db.write, None).await?;
+    // In turn with a share making a guest there (see `shares::guests`): otherwise one made
+    // after the holder is looked up below would turn the restore into a deactivation.
+    db::lock_for_limits(&txn, [accounts::address_lock(&row.old_email)]).await?;
     // As it is now, not as the link found it: a concurrent change or sign-out must not
     // make the conditional update below miss, and deactivate the account for it.
     let Some(account) = user::Entity::find_by_id(user_id).one(&txn).await? else {
@@ -480,7 +485,7 @@ pub enum ChangeMail {
     Taken { to: String },
     /// To a new address another account left lately and may still take back (see
     /// `accounts::Reserved`), until `until`.
-    Reserved { to: String, until: Option<SystemTime> },
+    Reserved { to: String, until: SystemTime },
 }
 
 /// Prepares the email of `kind` for change `id` (the mail worker): mints its link. `None`

@@ -370,7 +370,7 @@ pub async fn reset_browsers(
     share_id: i64,
     now: SystemTime,
 ) -> Result<bool, DbErr> {
-    let txn = shares.db.write.begin().await?;
+    let txn = confirm::begin_confirming(&shares.db, share_id).await?;
     let owned = share::Entity::find_by_id(share_id)
         .filter(share::Column::OwnerId.eq(owner_id))
         .count(&txn)

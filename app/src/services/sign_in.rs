@@ -188,7 +188,7 @@ pub struct AddressKeptMail {
     pub moved_to: String,
     pub moved_at: SystemTime,
     /// When the address is free again; `None` if never.
-    pub until: Option<SystemTime>,
+    pub until: SystemTime,
 }
 
 /// What a sign-in request's email says.

@@ -61,6 +61,37 @@ async fn user_add_makes_a_guest_an_ordinary_account() {
     assert!(text(&again.stderr).contains("already exists"));
 }
 
+#[tokio::test]
+async fn user_add_refuses_an_address_kept_for_the_account_that_left_it() {
+    use migrations::sea_orm::{ConnectionTrait as _, Database};
+
+    let data_dir = tempfile::tempdir().unwrap();
+    latchkey(&data_dir, &["user", "add", "ann@example.com"]);
+    // Ann moved to a new address today, by a confirmed change she may still undo.
+    let url = format!("sqlite://{}/db.sqlite", data_dir.path().display());
+    let db = Database::connect(&url).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    db.execute_unprepared("UPDATE users SET email = 'ann@new.example'").await.unwrap();
+    db.execute_unprepared(&format!(
+        "INSERT INTO email_changes (user_id, old_email, new_email, status, created_at, confirmed_at) \
+         VALUES (1, 'ann@example.com', 'ann@new.example', 'confirmed', {0}, {0})",
+        now.as_secs()
+    ))
+    .await
+    .unwrap();
+
+    let refused = latchkey(&data_dir, &["user", "add", "zed@example.com", "ann@example.com"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("ann@example.com is kept until") && stderr.contains("user 1"),
+        "{stderr}"
+    );
+    // Nothing was created, not even the address that was free.
+    let created = latchkey(&data_dir, &["user", "add", "zed@example.com"]);
+    assert_eq!(text(&created.stdout).trim(), "created user 2 <zed@example.com>");
+}
+
 #[test]
 fn user_add_refuses_a_malformed_address_in_one_line() {
     let data_dir = tempfile::tempdir().unwrap();

@@ -220,7 +220,7 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
             "That code does not work. Check the latest email (its link works too), or ask for a new code.",
         ),
         Some("link") => Some(
-            "That link no longer works: each works for a day, until a newer one is sent. Ask for a new code.",
+            "That link no longer works: each works for a day, unless the person who shared the report has reset its browsers since. Ask for a new code.",
         ),
         _ => None,
     };

@@ -14,10 +14,12 @@
 //!
 //! Whoever holds a forwarded link can use those limits up, but cannot keep the guest out:
 //! each code email also carries a link with a 128-bit key (only its SHA-256 is stored),
-//! good for [`LINK_LIFETIME`] in whichever browser opens it and presses its button. A
-//! limit on emails is only reached once emails went out, each to the guest, within that
-//! lifetime; so while one stops the guest from asking, a working link is in the guest's
-//! inbox. The key cannot be guessed, so its link spends no tries.
+//! good for [`LINK_LIFETIME`] in whichever browser opens it and presses its button. The key
+//! cannot be guessed, so its link spends no tries. A share's limits count only emails whose
+//! link works or may (not those the worker dropped, nor those a reset ended), and each
+//! share keeps one email a day that the address's limit cannot take: so while a limit
+//! stops the guest from asking, a working link to that share is in the guest's inbox
+//! (unless its delivery failed).
 
 use std::time::{Duration, SystemTime};
 
@@ -27,7 +29,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
 };
 
 use super::BrowserId;
@@ -36,7 +38,7 @@ use crate::entities::{outbox_message, share_browser, share_code};
 use crate::services::digest::sha256_hex;
 use crate::services::sign_in::CodeHasher;
 use crate::services::time::{secs, unix_secs};
-use crate::services::{Db, outbox};
+use crate::services::{Db, db, outbox};
 
 pub const CODE_LIFETIME: Duration = Duration::from_secs(15 * 60);
 pub const ATTEMPTS_PER_CODE: i32 = 5;
@@ -80,20 +82,35 @@ pub(super) async fn ask(
     now: SystemTime,
 ) -> Result<CodeSent, DbErr> {
     let now_secs = unix_secs(now);
-    let txn = db.write.begin().await?;
-    let recent = share_code::Entity::find()
-        .filter(share_code::Column::ShareId.eq(share_id))
-        .filter(share_code::Column::CreatedAt.gt(now_secs - 3600))
-        .count(&txn)
-        .await?;
-    // Messages queued, not rows: a share's rows go with it, the address's mail stays.
+    let txn = db::begin_for_limits(&db.write, None).await?;
+    // Exact across instances: every count below is of this address's mail.
+    db::lock_for_limits(&txn, [format!("share-codes:{guest_email}")]).await?;
+    let this_share = |since: i64| {
+        share_code::Entity::find()
+            .filter(share_code::Column::ShareId.eq(share_id))
+            .filter(share_code::Column::CreatedAt.gt(since))
+            .filter(link_may_work(now_secs))
+            .count(&txn)
+    };
+    let last_hour = this_share(now_secs - 3600).await?;
+    let last_day = this_share(now_secs - 86_400).await?;
+    // Messages, not rows: a share's rows go with it, the address's mail stays. Those the
+    // worker dropped or gave up on reached nobody, so they take nobody's place.
     let to_address = outbox_message::Entity::find()
         .filter(outbox_message::Column::Kind.eq(outbox_message::SHARE_CODE))
         .filter(outbox_message::Column::Recipient.eq(guest_email))
         .filter(outbox_message::Column::CreatedAt.gt(now_secs - 86_400))
+        .filter(
+            outbox_message::Column::Status
+                .is_not_in([outbox_message::DROPPED, outbox_message::FAILED]),
+        )
         .count(&txn)
         .await?;
-    if recent >= CODE_EMAILS_PER_HOUR || to_address >= CODE_EMAILS_PER_ADDRESS_PER_DAY {
+    // Each share keeps one email a day that the address's limit cannot take: otherwise a
+    // forwarded link to one share could spend the address's day, and every email it sent
+    // would carry links to that share only.
+    let address_full = to_address >= CODE_EMAILS_PER_ADDRESS_PER_DAY && last_day > 0;
+    if last_hour >= CODE_EMAILS_PER_HOUR || address_full {
         tracing::info!(share = share_id, "share code emails over a limit; not sent");
         return Ok(CodeSent::OverLimit);
     }
@@ -158,7 +175,7 @@ pub(super) async fn confirm(
         .limit(3)
         .all(&db.write)
         .await?;
-    let mut matched = false;
+    let mut matched = None;
     for row in live {
         // Each try is spent before it is checked, and only while tries remain: concurrent
         // guesses cannot get more than their share of tries.
@@ -176,14 +193,20 @@ pub(super) async fn confirm(
         let (h, code) = (hasher.clone(), code.clone());
         let verified = tokio::task::spawn_blocking(move || h.verify(&code, &hash));
         if verified.await.unwrap_or(false) {
-            matched = true;
+            matched = Some(row.id);
             break;
         }
     }
-    if !matched {
+    let Some(matched) = matched else { return Ok(Confirmed::WrongCode) };
+    let txn = begin_confirming(db, share_id).await?;
+    // Still live now that no reset can run: one that ran while the code was checked ended it.
+    let live = share_code::Entity::find_by_id(matched)
+        .filter(share_code::Column::ExpiresAt.gt(now_secs))
+        .count(&txn)
+        .await?;
+    if live == 0 {
         return Ok(Confirmed::WrongCode);
     }
-    let txn = db.write.begin().await?;
     remember(&txn, share_id, browser, now_secs).await?;
     // Spent (expired now), not deleted: the rows still count towards the limits.
     share_code::Entity::update_many()
@@ -234,6 +257,15 @@ pub(super) async fn issue(
     Ok(Some(Issued { row, code, link_key }))
 }
 
+/// A code row whose email's link works, or may (its email has yet to go). One the mail
+/// worker dropped, or whose link the owner's reset ended, gives the guest no way in, so it
+/// takes no place under the share's limits.
+fn link_may_work(now_secs: i64) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(share_code::Column::LinkHash.is_not_null())
+        .add(share_code::Column::ExpiresAt.gt(now_secs))
+}
+
 /// 128 random bits, for a code email's link.
 fn new_link_key() -> String {
     let mut bytes = [0; 16];
@@ -257,20 +289,32 @@ pub(super) async fn confirm_by_link(
     now: SystemTime,
 ) -> Result<Confirmed, DbErr> {
     let now_secs = unix_secs(now);
+    let txn = begin_confirming(db, share_id).await?;
     // Found by its digest, as a session is: nothing is compared here on the key itself.
     let found = share_code::Entity::find_by_id(code_id)
         .filter(share_code::Column::ShareId.eq(share_id))
         .filter(share_code::Column::LinkHash.eq(sha256_hex(key)))
         .filter(share_code::Column::CreatedAt.gt(now_secs.saturating_sub(secs(LINK_LIFETIME))))
-        .count(&db.write)
+        .count(&txn)
         .await?;
     if found == 0 {
         return Ok(Confirmed::WrongCode);
     }
-    let txn = db.write.begin().await?;
     remember(&txn, share_id, browser, now_secs).await?;
     txn.commit().await?;
     Ok(Confirmed::Confirmed)
+}
+
+/// A transaction in which the share's confirmed browsers change, in turn with any other:
+/// otherwise a browser whose code or link was checked just before the owner reset the
+/// share's browsers would be remembered just after, as if the reset had not happened.
+pub(super) async fn begin_confirming(
+    db: &Db,
+    share_id: i64,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    let txn = db::begin_for_limits(&db.write, None).await?;
+    db::lock_for_limits(&txn, [format!("share-browsers:{share_id}")]).await?;
+    Ok(txn)
 }
 
 /// `browser` has confirmed for the share, for as long as the share lasts.

@@ -9,16 +9,19 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _, Set};
 
 use crate::domain::EmailAddress;
 use crate::entities::user;
-use crate::services::accounts;
+use crate::services::{accounts, db};
 
 /// The account of `email`, whatever its state, or a new guest account for it. Safe against
 /// a concurrent creation of the same address (either side's row is used).
 pub(super) async fn find_or_create(
-    db: &impl ConnectionTrait,
+    txn: &impl ConnectionTrait,
     email: &EmailAddress,
     now: SystemTime,
 ) -> Result<user::Model, DbErr> {
-    if let Some(found) = accounts::find_by_email(db, email).await? {
+    // In turn with an email change's undo taking the address back (which folds a guest
+    // made there into its account): the caller's transaction is at READ COMMITTED.
+    db::lock_for_limits(txn, [accounts::address_lock(email.as_str())]).await?;
+    if let Some(found) = accounts::find_by_email(txn, email).await? {
         return Ok(found);
     }
     // ON CONFLICT DO NOTHING, not a caught violation: on PostgreSQL a failed statement
@@ -32,9 +35,9 @@ pub(super) async fn find_or_create(
         ..Default::default()
     })
     .on_conflict(OnConflict::column(user::Column::Email).do_nothing().to_owned())
-    .exec_without_returning(db)
+    .exec_without_returning(txn)
     .await?;
-    accounts::find_by_email(db, email)
+    accounts::find_by_email(txn, email)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("guest account for {email:?}")))
 }
