@@ -258,8 +258,9 @@ async fn only_the_named_guest_opens_it(database: TestDatabase) {
     }
     assert_eq!(confirm(&bobs, &mail.code).await.unwrap(), Confirmed::WrongCode, "out of tries");
 
-    // Code emails per share per hour (two sent above).
-    for _ in 2..shares::CODE_EMAILS_PER_HOUR {
+    // Code emails per share per hour: two sent above, but the reset ended the first one's
+    // link, so it takes no place.
+    for _ in 1..shares::CODE_EMAILS_PER_HOUR {
         assert_eq!(shares::send_code(&s.shares, &token, &bobs, now).await.unwrap(), CodeSent::Sent);
     }
     let over = shares::send_code(&s.shares, &token, &forwarded, now).await.unwrap();
