@@ -22,8 +22,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _,
@@ -613,9 +611,7 @@ fn login_max_age(scopes: &Scopes) -> std::time::Duration {
 
 /// 128 random bits for the browser, and the digest the database keeps.
 fn new_handle() -> (String, String) {
-    let mut bytes = [0; 16];
-    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
-    let handle = URL_SAFE_NO_PAD.encode(bytes);
+    let handle = crate::services::digest::new_secret::<16>();
     let hash = hash_handle(&handle);
     (handle, hash)
 }

@@ -2,28 +2,23 @@
 //! cookie, of which the database holds only a SHA-256 digest, so a leaked table cannot be
 //! replayed as cookies.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::services::digest::{self, is_secret, new_secret};
 
 /// 256 random bits, URL-safe base64 (43 characters).
 #[derive(Clone, PartialEq, Eq)]
 pub struct BrowserId(String);
 
-const LEN: usize = 43;
+const BYTES: usize = 32;
 
 impl BrowserId {
     pub fn generate() -> Self {
-        let mut bytes = [0; 32];
-        getrandom::fill(&mut bytes).expect("the OS random number generator failed");
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(new_secret::<BYTES>())
     }
 
     /// A cookie's value, if it can be one of ours (anything else is ignored, and the
     /// browser is simply not confirmed).
     pub fn parse(raw: &str) -> Option<Self> {
-        (raw.len() == LEN
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .then(|| Self(raw.to_owned()))
+        is_secret::<BYTES>(raw).then(|| Self(raw.to_owned()))
     }
 
     /// The value for the browser's cookie.
@@ -33,7 +28,7 @@ impl BrowserId {
 
     /// What the database keeps.
     pub(super) fn digest(&self) -> String {
-        crate::services::digest::sha256_hex(&self.0)
+        digest::sha256_hex(&self.0)
     }
 }
 

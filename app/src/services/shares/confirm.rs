@@ -23,9 +23,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, PaginatorTrait as _,
@@ -35,7 +32,7 @@ use sea_orm::{
 use super::BrowserId;
 use crate::domain::SignInCode;
 use crate::entities::{outbox_message, share_browser, share_code};
-use crate::services::digest::sha256_hex;
+use crate::services::digest::{is_secret, new_secret, sha256_hex};
 use crate::services::sign_in::CodeHasher;
 use crate::services::time::{secs, unix_secs};
 use crate::services::{Db, db, outbox};
@@ -247,7 +244,7 @@ pub(super) async fn issue(
     let hash = tokio::task::spawn_blocking(move || h.hash(&c))
         .await
         .map_err(|e| DbErr::Custom(format!("hashing a share code failed: {e}")))?;
-    let link_key = new_link_key();
+    let link_key = new_secret::<LINK_KEY_BYTES>();
     share_code::Entity::update_many()
         .col_expr(share_code::Column::CodeHash, Expr::value(hash))
         .col_expr(share_code::Column::LinkHash, Expr::value(sha256_hex(&link_key)))
@@ -266,16 +263,12 @@ fn link_may_work(now_secs: i64) -> sea_orm::Condition {
         .add(share_code::Column::ExpiresAt.gt(now_secs))
 }
 
-/// 128 random bits, for a code email's link.
-fn new_link_key() -> String {
-    let mut bytes = [0; 16];
-    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+/// A code email's link key: 128 random bits.
+const LINK_KEY_BYTES: usize = 16;
 
 /// Whether `key` can be a link key of ours (anything else is refused before any lookup).
 pub(super) fn is_link_key(key: &str) -> bool {
-    key.len() == 22 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    is_secret::<LINK_KEY_BYTES>(key)
 }
 
 /// Confirms `browser` for the share with the link of code email `code_id`, whose key is
