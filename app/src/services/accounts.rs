@@ -58,7 +58,16 @@ pub async fn find_by_email(
     db: &impl ConnectionTrait,
     email: &EmailAddress,
 ) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await
+    holder_of(db, email.as_str()).await
+}
+
+/// The account with `stored` (an address as a row keeps it, normalised when it was
+/// written) as its address, whatever its state.
+pub async fn holder_of(
+    db: &impl ConnectionTrait,
+    stored: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find().filter(user::Column::Email.eq(stored)).one(db).await
 }
 
 /// An address an account left by a confirmed email change, kept for it while the change's

@@ -546,11 +546,7 @@ pub async fn prepare_mail(
             })
         }
         outbox_message::EMAIL_TAKEN => {
-            let held = user::Entity::find()
-                .filter(user::Column::Email.eq(&row.new_email))
-                .one(db)
-                .await?
-                .map(|holder| holder.id);
+            let held = accounts::holder_of(db, &row.new_email).await?.map(|holder| holder.id);
             let undo_max_age = changes.scopes.email_undo.purpose().max_age();
             let reserved = accounts::reserved(db, &row.new_email, held, undo_max_age, now).await?;
             Some(match reserved {

@@ -211,8 +211,7 @@ pub async fn prepare_mail(
     if request.consumed_at.is_some() || request.expires_at <= unix_secs(now) {
         return Ok(None);
     }
-    let holder =
-        user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(db).await?;
+    let holder = accounts::holder_of(db, &request.email).await?;
     // Only a new account or a guest could take a kept address; checked here, off the
     // request path, and again when the request is redeemed.
     if holder.as_ref().is_none_or(|u| u.status == user::GUEST) {
@@ -317,10 +316,7 @@ pub async fn issue_link(
     .row(false, login_max_age(&sign_in.scopes))
     .insert(&sign_in.db.write)
     .await?;
-    let account = user::Entity::find()
-        .filter(user::Column::Email.eq(&request.email))
-        .one(&sign_in.db.read)
-        .await?;
+    let account = accounts::holder_of(&sign_in.db.read, &request.email).await?;
     let token = mint_link(sign_in, &request, account.as_ref(), now);
     Ok(sign_in.settings.link_url(&token))
 }
@@ -517,8 +513,7 @@ pub async fn verify_code(
         Attempt::Dead => return Ok(CodeOutcome::Dead),
     }
     let txn = sign_in.db.write.begin().await?;
-    let existing =
-        user::Entity::find().filter(user::Column::Email.eq(&request.email)).one(&txn).await?;
+    let existing = accounts::holder_of(&txn, &request.email).await?;
     let request_id = request.id;
     let replaces = replaces.map(str::to_owned);
     let finishing = Finishing { request, user: existing, from, replaces };

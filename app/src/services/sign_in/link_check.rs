@@ -196,10 +196,7 @@ pub(super) async fn dead_link_request(
     // A link minted before the address had an account answers for the account it has now.
     let user = match user {
         Some(user) => Some(user),
-        None => {
-            let by_address = user::Column::Email.eq(&request.email);
-            user::Entity::find().filter(by_address).one(db).await?
-        }
+        None => accounts::holder_of(db, &request.email).await?,
     };
     let in_good_standing = user.as_ref().is_none_or(|u| {
         (u.status == user::ACTIVE || u.status == user::GUEST) && u.email == request.email
