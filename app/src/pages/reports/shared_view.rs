@@ -85,7 +85,7 @@ pub async fn confirm_share(token: String, code: String) -> Result<(), ServerFnEr
     use crate::domain::SignInCode;
     use crate::link_cookie::is_token;
     use crate::request::{internal, redirect, services};
-    use crate::services::shares::{self, Confirmed};
+    use crate::services::shares;
 
     if !is_token(&token) {
         redirect("/shared");
@@ -103,11 +103,7 @@ pub async fn confirm_share(token: String, code: String) -> Result<(), ServerFnEr
     let confirmed = shares::confirm_browser(&services.shares, &token, &browser, &code, now)
         .await
         .map_err(internal)?;
-    redirect(&match confirmed {
-        Confirmed::Confirmed => format!("/shared?token={token}"),
-        Confirmed::WrongCode => format!("/shared?token={token}&code=wrong"),
-        Confirmed::Refused => format!("/shared?token={token}"),
-    });
+    back_to_share(&token, confirmed, "wrong");
     Ok(())
 }
 
@@ -116,7 +112,7 @@ pub async fn confirm_share(token: String, code: String) -> Result<(), ServerFnEr
 pub async fn confirm_share_link(token: String, confirm: String) -> Result<(), ServerFnError> {
     use crate::link_cookie::is_token;
     use crate::request::{internal, redirect, services};
-    use crate::services::shares::{self, Confirmed};
+    use crate::services::shares;
 
     if !is_token(&token) {
         redirect("/shared");
@@ -129,11 +125,19 @@ pub async fn confirm_share_link(token: String, confirm: String) -> Result<(), Se
         shares::confirm_browser_by_link(&services.shares, &token, &browser, &confirm, now)
             .await
             .map_err(internal)?;
-    redirect(&match confirmed {
-        Confirmed::WrongCode => format!("/shared?token={token}&code=link"),
+    back_to_share(&token, confirmed, "link");
+    Ok(())
+}
+
+/// Back to the share's page after confirming this browser: with `wrong` as its notice
+/// when the code or link did not work.
+#[cfg(feature = "ssr")]
+fn back_to_share(token: &str, confirmed: crate::services::shares::Confirmed, wrong: &str) {
+    use crate::services::shares::Confirmed;
+    crate::request::redirect(&match confirmed {
+        Confirmed::WrongCode => format!("/shared?token={token}&code={wrong}"),
         Confirmed::Confirmed | Confirmed::Refused => format!("/shared?token={token}"),
     });
-    Ok(())
 }
 
 #[component]
