@@ -47,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -60,10 +60,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, so this flips once hydration is done: styles and
-    // tests can tell a live page from server-rendered HTML.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/latchkey.css" />
@@ -79,7 +75,9 @@ pub fn App() -> impl IntoView {
                     <a href="/settings">"Settings"</a>
                 </nav>
             </header>
-            <main id="main" data-hydrated=move || hydrated.get().to_string()>
+            // The wasm sets this to "true" once the page's islands are live (see `frontend`), so
+            // tests can tell a live page from server-rendered HTML.
+            <main id="main" data-hydrated="false">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
                     <Route path=path!("/signin") view=SignInPage />

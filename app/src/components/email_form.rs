@@ -30,15 +30,13 @@ pub async fn request_sign_in(email: String, next: Option<String>) -> Result<(), 
     Ok(())
 }
 
-/// The email field and its button. Works as a plain form post; once hydrated it submits in
-/// the background and shows that it is sending.
-#[component]
+/// The email field and its button: an island. Without the wasm it is a plain form post;
+/// with it, it submits in the background and shows that it is sending.
+#[island]
 pub fn EmailForm(
     /// Where to land after signing in (a same-origin path), carried through the email.
-    #[prop(into)]
-    next: Signal<Option<String>>,
+    next: Option<String>,
     /// Put the cursor in the field on load (pages whose purpose is this form).
-    #[prop(default = false)]
     autofocus: bool,
 ) -> impl IntoView {
     let action = ServerAction::<RequestSignIn>::new();
@@ -60,7 +58,7 @@ pub fn EmailForm(
                 aria-describedby="email-hint"
             />
             <p id="email-hint" class="hint">"We'll email you a sign-in link and a code."</p>
-            {move || next.get().map(|next| view! { <input type="hidden" name="next" value=next /> })}
+            {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
             <button type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { "Sending…" } else { "Email me a sign-in link" }}
             </button>

@@ -35,9 +35,10 @@ const KINDS: [LinkKind; 4] = [
     },
 ];
 
-/// The kinds of link, one at a time. Server-rendered with the first selected, so the page
-/// reads fine before (or without) the wasm; once hydrated, the buttons switch the detail.
-#[component]
+/// The kinds of link, one at a time: an island. Server-rendered with the first selected, so
+/// the page reads fine before (or without) the wasm; once hydrated, the buttons switch the
+/// detail.
+#[island]
 pub fn LinkExplorer() -> impl IntoView {
     let (selected, set_selected) = signal(0_usize);
     let kind = move || &KINDS[selected.get()];

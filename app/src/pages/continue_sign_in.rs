@@ -243,7 +243,7 @@ fn LinkNoLongerWorks(resendable: bool) -> impl IntoView {
                 }
                     .into_any()
             }}
-            <EmailForm next=Signal::stored(None::<String>) autofocus=!resendable />
+            <EmailForm next=None autofocus=!resendable />
         </section>
     }
 }

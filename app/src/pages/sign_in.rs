@@ -8,7 +8,7 @@ use crate::components::EmailForm;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    let next = Signal::derive(move || query.read().get("next"));
+    let next = query.read_untracked().get("next");
     let signed_out = move || query.read().get("signed_out");
     view! {
         <Title text="Sign in" />
@@ -26,7 +26,7 @@ pub fn SignInPage() -> impl IntoView {
                     })
             }}
             <p>"No password needed: enter your email and we'll send you a link."</p>
-            <EmailForm next autofocus=true />
+            <EmailForm next=next autofocus=true />
         </section>
     }
 }
