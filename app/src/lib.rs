@@ -37,7 +37,16 @@ use pages::{
 /// The HTML document around the app, rendered once per server-side request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    csp::send_content_security_policy();
+    {
+        csp::send_content_security_policy();
+        // Only islands hydrate, and each island turns hydration back on for itself: the rest
+        // of the page needs no hydration data, such as its resources' values serialised into
+        // the HTML. This is the state `SsrSharedContext::new_islands` starts in; leptos_axum
+        // starts every render in the full-hydration state instead.
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

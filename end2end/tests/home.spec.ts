@@ -14,7 +14,7 @@ test("the home page hydrates and reacts to clicks", async ({ page }) => {
   const detail = page.locator("#explorer-detail");
   await expect(detail.getByRole("heading")).toHaveText("Sign-in link");
 
-  // An effect flips this only in the browser, once hydration has finished.
+  // The wasm sets this once the page's islands are live.
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
 
   const guest = page.getByRole("button", { name: "Guest link" });

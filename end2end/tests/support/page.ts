@@ -2,7 +2,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 
-/** Waits until the wasm has hydrated the page. */
+/** Waits until the wasm is loaded and the page's islands are live. */
 export async function hydrated(page: Page) {
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
 }
