@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{CodeField, code_error};
+use crate::components::{CodeField, SubmitButton, code_error};
 
 /// Finishes a sign-in with the code from the email, in the browser that asked for it.
 /// Every answer is a redirect, so the page works the same with or without JavaScript.
@@ -58,7 +58,6 @@ pub fn CheckEmailPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.read().get(key).unwrap_or_default();
     let action = ServerAction::<VerifySignInCode>::new();
-    let pending = action.pending();
     let error = Signal::derive(move || {
         let error = get("error");
         code_error(&error, Some(&get("left"))).or_else(|| match error.as_str() {
@@ -83,13 +82,11 @@ pub fn CheckEmailPage() -> impl IntoView {
                 <strong>{move || get("email")}</strong> "."
             </p>
             <p>"Open the link on this device, or type the code here if you read your email elsewhere. Both work once, for a limited time."</p>
-            <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
+            <ActionForm action attr:class="stack">
                 <input type="hidden" name="request" value=move || get("r") />
                 <input type="hidden" name="email" value=move || get("email") />
                 <CodeField error />
-                <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Checking…" } else { "Sign in" }}
-                </button>
+                <SubmitButton label="Sign in" busy="Checking…" class="" />
             </ActionForm>
             <p class="hint">
                 "Nothing arrived, or the code stopped working? Check your spam folder, or "

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::components::{CodeField, EmailForm, code_error};
+use crate::components::{CodeField, EmailForm, SubmitButton, code_error};
 
 /// What the landing page may show about the link it was given.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -168,7 +168,6 @@ fn LinkLanding() -> impl IntoView {
 #[component]
 fn ContinueAs(masked_email: String, token: String, asks: Asks) -> impl IntoView {
     let action = ServerAction::<RedeemSignInLink>::new();
-    let pending = action.pending();
     let query = use_query_map();
     let error = Signal::derive(move || {
         let query = query.read();
@@ -187,12 +186,10 @@ fn ContinueAs(masked_email: String, token: String, asks: Asks) -> impl IntoView 
             <p>
                 "You're opening this link in a different browser from the one that asked for it. To sign in here, type the 6-digit code from the same email."
             </p>
-            <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
+            <ActionForm action attr:class="stack">
                 <input type="hidden" name="token" value=token.clone() />
                 <CodeField error />
-                <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <SubmitButton label="Sign in" busy="Signing in…" class="" />
             </ActionForm>
         }
             .into_any(),
@@ -200,9 +197,7 @@ fn ContinueAs(masked_email: String, token: String, asks: Asks) -> impl IntoView 
             <p>"This link signs you in to Latchkey on this device."</p>
             <ActionForm action attr:class="stack">
                 <input type="hidden" name="token" value=token.clone() />
-                <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Signing in…" } else { "Continue" }}
-                </button>
+                <SubmitButton label="Continue" busy="Signing in…" class="" />
             </ActionForm>
         }
             .into_any(),
@@ -219,7 +214,6 @@ fn ContinueAs(masked_email: String, token: String, asks: Asks) -> impl IntoView 
 #[component]
 fn LinkNoLongerWorks(resendable: bool) -> impl IntoView {
     let resend = ServerAction::<ResendSignInLink>::new();
-    let pending = resend.pending();
     view! {
         <Title text="This link no longer works" />
         <section class="panel narrow" aria-labelledby="dead-link-title">
@@ -228,9 +222,7 @@ fn LinkNoLongerWorks(resendable: bool) -> impl IntoView {
                 view! {
                     <p>"Sign-in links work once, for a short time. We can email you a new one."</p>
                     <ActionForm action=resend attr:class="stack">
-                        <button type="submit" disabled=move || pending.get()>
-                            {move || if pending.get() { "Sending…" } else { "Send me a new link" }}
-                        </button>
+                        <SubmitButton label="Send me a new link" busy="Sending…" class="" />
                     </ActionForm>
                     <p class="hint">"Or enter your email to get one:"</p>
                 }

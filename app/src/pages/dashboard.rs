@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::SubmitButton;
 use crate::pages::reports::ReportSummary;
 
 /// The signed-in account's address, or `None` for a visitor.
@@ -78,9 +79,7 @@ pub fn DashboardPage() -> impl IntoView {
     let deleted = move || query.read().get("deleted").is_some();
     let over_limit = move || query.read().get("generate").is_some();
     let generate = ServerAction::<GenerateActivityReport>::new();
-    let generating = generate.pending();
     let action = ServerAction::<SignOut>::new();
-    let pending = action.pending();
 
     view! {
         <Title text="Dashboard" />
@@ -93,9 +92,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 <h1 id="dashboard-title">"Dashboard"</h1>
                                 <p>"Signed in as " <strong data-testid="signed-in-email">{email}</strong></p>
                                 <ActionForm action>
-                                    <button type="submit" class="secondary" disabled=move || pending.get()>
-                                        {move || if pending.get() { "Signing out…" } else { "Sign out" }}
-                                    </button>
+                                    <SubmitButton label="Sign out" busy="Signing out…" class="secondary" />
                                 </ActionForm>
                             </section>
                             <section class="panel" aria-labelledby="reports-title">
@@ -109,9 +106,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 <div class="actions">
                                     <a class="button" href="/reports/new">"New report"</a>
                                     <ActionForm action=generate>
-                                        <button type="submit" class="secondary" disabled=move || generating.get()>
-                                            {move || if generating.get() { "Queuing…" } else { "Generate account activity report" }}
-                                        </button>
+                                        <SubmitButton label="Generate account activity report" busy="Queuing…" class="secondary" />
                                     </ActionForm>
                                 </div>
                                 <ReportList reports />

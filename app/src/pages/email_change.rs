@@ -2,6 +2,7 @@
 //! `/email/undo` ("this wasn't me", to the old one) each show what the link would do and act
 //! only on the button's POST, so a mail scanner that fetches links changes nothing.
 
+use crate::components::SubmitButton;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
@@ -165,7 +166,6 @@ pub fn EmailConfirmPage() -> impl IntoView {
         },
     );
     let action = ServerAction::<ConfirmEmailChange>::new();
-    let pending = action.pending();
     view! {
         <Meta name="robots" content="noindex, nofollow" />
         <Suspense fallback=|| view! { <p>"Checking your link…"</p> }>
@@ -179,9 +179,7 @@ pub fn EmailConfirmPage() -> impl IntoView {
                                 <p>{format!("The account {masked_old} will use {new_email} from now on. Every device signed in to it is signed out, and this browser is signed in under the new address.")}</p>
                                 <ActionForm action attr:class="stack">
                                     <input type="hidden" name="token" value=token() />
-                                    <button type="submit" disabled=move || pending.get()>
-                                        {move || if pending.get() { "Confirming…" } else { "Confirm new address" }}
-                                    </button>
+                                    <SubmitButton label="Confirm new address" busy="Confirming…" class="" />
                                 </ActionForm>
                             </section>
                         }
@@ -232,7 +230,6 @@ pub fn EmailUndoPage() -> impl IntoView {
         },
     );
     let action = ServerAction::<UndoEmailChange>::new();
-    let pending = action.pending();
     view! {
         <Meta name="robots" content="noindex, nofollow" />
         <Suspense fallback=|| view! { <p>"Checking your link…"</p> }>
@@ -268,9 +265,7 @@ pub fn EmailUndoPage() -> impl IntoView {
                                 <p>{what}</p>
                                 <ActionForm action attr:class="stack">
                                     <input type="hidden" name="token" value=token() />
-                                    <button type="submit" class="secondary danger" disabled=move || pending.get()>
-                                        {move || if pending.get() { "Undoing…" } else { "Undo and sign out everywhere" }}
-                                    </button>
+                                    <SubmitButton label="Undo and sign out everywhere" busy="Undoing…" class="secondary danger" />
                                 </ActionForm>
                             </section>
                         }

@@ -2,6 +2,7 @@
 //! whose account the link opens and signs in only on the button's POST, so no page can
 //! silently swap a visitor's session for another account.
 
+use crate::components::SubmitButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -78,7 +79,6 @@ pub async fn sign_in_with_personal_link(token: String) -> Result<(), ServerFnErr
 pub fn PersonalContinuePage() -> impl IntoView {
     let preview = Resource::new(|| (), |()| check_personal_link());
     let action = ServerAction::<SignInWithPersonalLink>::new();
-    let pending = action.pending();
     view! {
         <Suspense fallback=|| view! { <p>"Checking your link…"</p> }>
             {move || Suspend::new(async move {
@@ -91,9 +91,7 @@ pub fn PersonalContinuePage() -> impl IntoView {
                                 <p>{format!("This is the personal link “{name}”. It signs you in to Latchkey on this device.")}</p>
                                 <ActionForm action attr:class="stack">
                                     <input type="hidden" name="token" value=token />
-                                    <button type="submit" disabled=move || pending.get()>
-                                        {move || if pending.get() { "Signing in…" } else { "Continue" }}
-                                    </button>
+                                    <SubmitButton label="Continue" busy="Signing in…" class="" />
                                 </ActionForm>
                             </section>
                         }

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::summary::{Access, ReportDetail};
 use super::view::get_report;
+use crate::components::SubmitButton;
 
 /// Saves a report (a new one when `id` is absent) and goes to it. A draft that cannot be
 /// saved is answered with the reason, which the form shows (its own limits catch the same
@@ -119,7 +120,6 @@ pub fn EditReportPage() -> impl IntoView {
 #[component]
 fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
     let action = ServerAction::<SaveReport>::new();
-    let pending = action.pending();
     let failed = move || match action.value().get() {
         Some(Ok(refused)) => refused,
         Some(Err(e)) => Some(e.to_string()),
@@ -133,7 +133,7 @@ fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="editor-title">
             <h1 id="editor-title">{heading}</h1>
-            <ActionForm action attr:class="stack" attr:aria-busy=move || pending.get().to_string()>
+            <ActionForm action attr:class="stack">
                 {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
                 <label for="report-title">"Title"</label>
                 <input id="report-title" name="title" type="text" required maxlength="200" value=title />
@@ -144,9 +144,7 @@ fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
                 <p id="body-hint" class="hint">
                     "Headings, lists, links, tables and emphasis are kept; scripts and styles are removed."
                 </p>
-                <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save report" }}
-                </button>
+                <SubmitButton label="Save report" busy="Saving…" class="" />
                 <p class="error" role="alert">{failed}</p>
             </ActionForm>
         </section>

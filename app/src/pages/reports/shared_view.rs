@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use super::link_view::{LinkDoesNotWork, Unavailable};
 use super::summary::{SharedPage, SharedReportView};
+use crate::components::SubmitButton;
 
 /// What the share link opens in this browser.
 #[server(prefix = "/api", endpoint = "shares/open")]
@@ -231,13 +232,10 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
     // The link of a code email: one button, so that a mail scanner opening it does nothing.
     let link_key = move || query.read().get("confirm");
     let confirm_link = ServerAction::<ConfirmShareLink>::new();
-    let opening = confirm_link.pending();
     let link_token = token.clone();
     let asked = move || matches!(code_state().as_deref(), Some("sent" | "wrong"));
     let send = ServerAction::<SendShareCode>::new();
     let confirm = ServerAction::<ConfirmShare>::new();
-    let sending = send.pending();
-    let confirming = confirm.pending();
     let send_token = token.clone();
     view! {
         <Title text="Confirm it's you" />
@@ -251,9 +249,7 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
                 <ActionForm action=confirm_link>
                     <input type="hidden" name="token" value=link_token />
                     <input type="hidden" name="confirm" value=move || link_key().unwrap_or_default() />
-                    <button type="submit" disabled=move || opening.get()>
-                        {move || if opening.get() { "Opening…" } else { "Open the report in this browser" }}
-                    </button>
+                    <SubmitButton label="Open the report in this browser" busy="Opening…" class="" />
                 </ActionForm>
             </div>
             <div hidden=move || !asked()>
@@ -269,28 +265,16 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
                         required
                         maxlength="9"
                     />
-                    <button type="submit" disabled=move || confirming.get()>
-                        {move || if confirming.get() { "Checking…" } else { "Open the report" }}
-                    </button>
+                    <SubmitButton label="Open the report" busy="Checking…" class="" />
                 </ActionForm>
             </div>
             <ActionForm action=send>
                 <input type="hidden" name="token" value=send_token />
-                <button
-                    type="submit"
-                    class=move || if asked() || link_key().is_some() { "secondary" } else { "" }
-                    disabled=move || sending.get()
-                >
-                    {move || {
-                        if sending.get() {
-                            "Sending…"
-                        } else if asked() {
-                            "Send a new code"
-                        } else {
-                            "Email me a code"
-                        }
-                    }}
-                </button>
+                <SubmitButton
+                    label=if asked() { "Send a new code" } else { "Email me a code" }
+                    busy="Sending…"
+                    class=if asked() || link_key().is_some() { "secondary" } else { "" }
+                />
             </ActionForm>
         </section>
     }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::summary::ShareItem;
+use crate::components::SubmitButton;
 
 /// Expiry choices, in days; "" is none.
 const EXPIRY_DAYS: [(&str, &str); 5] =
@@ -169,8 +170,6 @@ pub fn Sharing(report: i64, shares: Vec<ShareItem>) -> impl IntoView {
     let outcome = move || notice(query.read().get("share").as_deref());
     let share = ServerAction::<ShareReport>::new();
     let link = ServerAction::<ShareReportLink>::new();
-    let sharing = share.pending();
-    let linking = link.pending();
     let expiry_options = move || {
         EXPIRY_DAYS
             .iter()
@@ -205,17 +204,13 @@ pub fn Sharing(report: i64, shares: Vec<ShareItem>) -> impl IntoView {
                     <input type="checkbox" name="named_only" value="on" />
                     " Only this person: the first time, their browser confirms with a code sent to this address, so a forwarded link opens nothing."
                 </label>
-                <button type="submit" disabled=move || sharing.get()>
-                    {move || if sharing.get() { "Sharing…" } else { "Share" }}
-                </button>
+                <SubmitButton label="Share" busy="Sharing…" class="" />
             </ActionForm>
             <ActionForm action=link attr:class="share-link-form">
                 <input type="hidden" name="id" value=report.to_string() />
                 <label for="link-expires">"Or create a link to copy, for anyone who has it. Expires"</label>
                 <select id="link-expires" name="expires">{expiry_options}</select>
-                <button type="submit" class="secondary" disabled=move || linking.get()>
-                    {move || if linking.get() { "Creating…" } else { "Create a link to copy" }}
-                </button>
+                <SubmitButton label="Create a link to copy" busy="Creating…" class="secondary" />
             </ActionForm>
             <ShareList report shares />
         </section>

@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use super::sharing::Sharing;
 use super::summary::{Access, LinkSummary, ReportDetail};
+use crate::components::SubmitButton;
 
 /// The signed-in owner's report, with its live links.
 #[server(prefix = "/api", endpoint = "reports/get")]
@@ -177,7 +178,6 @@ fn OwnerView(report: ReportDetail) -> impl IntoView {
         _ => None,
     };
     let email = ServerAction::<EmailReportLink>::new();
-    let sending = email.pending();
     let id = report.id;
     let job = report.generated.clone();
     let unfinished = matches!(job.as_deref(), Some("queued" | "building"));
@@ -207,9 +207,7 @@ fn OwnerView(report: ReportDetail) -> impl IntoView {
             <div class="actions">
                 <ActionForm action=email>
                     <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit" disabled=move || sending.get()>
-                        {move || if sending.get() { "Sending…" } else { "Email me a link to this report" }}
-                    </button>
+                    <SubmitButton label="Email me a link to this report" busy="Sending…" class="" />
                 </ActionForm>
                 // A generated report is not edited, only deleted (from the same page).
                 <a class="button secondary" href=format!("/reports/{id}/edit")>
