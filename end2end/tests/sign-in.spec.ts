@@ -49,7 +49,30 @@ test("the link opened in the browser that asked signs in with no click, then sig
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByTestId("signed-in-email")).toHaveText(email);
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  // A plain form post, as every form outside an island is; its button's island says that
+  // it is being sent. Locators wait for the next page once the post is under way, so the
+  // page itself reports the button's change, before the (slowed) answer replaces it.
+  await hydrated(page);
+  await page.route("**/api/sign-out", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await route.continue();
+  });
+  const signOut = page.waitForRequest((request) => request.url().endsWith("/api/sign-out"), {
+    timeout: 10_000,
+  });
+  const busy = page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const button = document.querySelector<HTMLButtonElement>('form[action="/api/sign-out"] button')!;
+        new MutationObserver(() => {
+          if (button.disabled) resolve(button.textContent ?? "");
+        }).observe(button, { attributes: true, childList: true, characterData: true, subtree: true });
+      }),
+  );
+  const clicked = page.getByRole("button", { name: "Sign out" }).click();
+  expect(await busy).toBe("Signing out…");
+  expect((await signOut).resourceType()).toBe("document");
+  await clicked;
   await expect(page).toHaveURL(/\/signin\?signed_out=1$/);
   await expect(page.getByRole("status")).toHaveText("You've signed out.");
   await page.goto("/dashboard");

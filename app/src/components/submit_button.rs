@@ -15,7 +15,9 @@ pub fn SubmitButton(
     /// What it says while its form is being sent ("Sending…").
     #[prop(into)]
     busy: String,
-    /// Its classes ("secondary", …); empty for the default look.
+    /// Its classes ("secondary", …); empty for the default look. A `String`, not an
+    /// `Option`: with an optional class, Leptos 0.8.23 left the island's other attributes
+    /// and its text unbound after hydration (seen in Chromium).
     #[prop(into)]
     class: String,
 ) -> impl IntoView {
@@ -43,7 +45,6 @@ pub fn SubmitButton(
             sent.set(false);
         }
     });
-    let class = (!class.is_empty()).then_some(class);
 
     view! {
         <button type="submit" class=class node_ref=button disabled=move || sent.get()>
