@@ -5,13 +5,12 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use super::summary::{Access, ReportDetail};
+use super::summary::Access;
 use super::view::get_report;
-use crate::components::SubmitButton;
 
 /// Saves a report (a new one when `id` is absent) and goes to it. A draft that cannot be
-/// saved is answered with the reason, which the form shows (its own limits catch the same
-/// cases first when JavaScript is off); a report that is not the user's, with its 404 page.
+/// saved is answered with the reason, which the form's island shows (without JavaScript the
+/// browser shows it alone); a report that is not the user's, with its 404 page.
 #[server(prefix = "/api", endpoint = "reports/save")]
 pub async fn save_report(
     id: Option<i64>,
@@ -69,7 +68,7 @@ pub fn NewReportPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(_)) => view! { <ReportForm report=None /> }.into_any(),
+                    Ok(Some(_)) => view! { <ReportForm id=None title=String::new() body=String::new() /> }.into_any(),
                     Ok(None) => view! { <Redirect path="/signin?next=/reports/new" /> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -103,7 +102,7 @@ pub fn EditReportPage() -> impl IntoView {
                     Ok(Access::Granted(report)) => {
                         let id = report.id;
                         view! {
-                            <ReportForm report=Some(report) />
+                            <ReportForm id=Some(report.id) title=report.title body=report.markdown />
                             <DeleteReport id />
                         }
                             .into_any()
@@ -117,19 +116,25 @@ pub fn EditReportPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
+/// The title and body, and their save button: an island, so that a draft the server refuses
+/// (a title of spaces, a body over the limit once its line breaks are counted) is answered
+/// on the page, with the draft still in the form. Without the wasm it posts like any form.
+#[island]
+fn ReportForm(
+    /// The report being edited; `None` for a new one.
+    id: Option<i64>,
+    title: String,
+    /// The Markdown source.
+    body: String,
+) -> impl IntoView {
     let action = ServerAction::<SaveReport>::new();
+    let pending = action.pending();
     let failed = move || match action.value().get() {
         Some(Ok(refused)) => refused,
         Some(Err(e)) => Some(e.to_string()),
         None => None,
     };
-    let heading = if report.is_some() { "Edit report" } else { "New report" };
-    let (id, title, body) = match report {
-        Some(r) => (Some(r.id), r.title, r.markdown),
-        None => (None, String::new(), String::new()),
-    };
+    let heading = if id.is_some() { "Edit report" } else { "New report" };
     view! {
         <section class="panel" aria-labelledby="editor-title">
             <h1 id="editor-title">{heading}</h1>
@@ -144,7 +149,9 @@ fn ReportForm(report: Option<ReportDetail>) -> impl IntoView {
                 <p id="body-hint" class="hint">
                     "Headings, lists, links, tables and emphasis are kept; scripts and styles are removed."
                 </p>
-                <SubmitButton label="Save report" busy="Saving…" class="" />
+                <button type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save report" }}
+                </button>
                 <p class="error" role="alert">{failed}</p>
             </ActionForm>
         </section>
