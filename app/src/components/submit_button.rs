@@ -2,7 +2,10 @@ use std::time::Duration;
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::{JsCast as _, JsValue};
+use leptos::wasm_bindgen::JsValue;
+
+/// How long the button stays busy when no new page replaces this one.
+const READY_AGAIN_AFTER: Duration = Duration::from_secs(10);
 
 /// A form's submit button that says so once its form is sent, and takes no second press
 /// meanwhile: an island, so that the rest of the page (its form included) is plain HTML
@@ -35,16 +38,14 @@ pub fn SubmitButton(
             // Once the browser has read the form: a button disabled before that would be
             // left out of what it sends.
             set_timeout(move || sent.set(true), Duration::ZERO);
+            // A post the visitor stopped (Esc), or one whose answer went to another tab (a
+            // modified click), leaves this page in place: the button comes back in time.
+            set_timeout(move || sent.set(false), READY_AGAIN_AFTER);
         }
     });
     // Back to this page from the browser's back/forward cache: the form was sent from it,
     // but the page is ready to send again.
-    _ = window_event_listener_untyped("pageshow", move |event| {
-        let event = event.unchecked_into::<leptos::web_sys::PageTransitionEvent>();
-        if event.persisted() {
-            sent.set(false);
-        }
-    });
+    _ = window_event_listener_untyped("pageshow", move |_| sent.set(false));
 
     view! {
         <button type="submit" class=class node_ref=button disabled=move || sent.get()>

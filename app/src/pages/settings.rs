@@ -8,6 +8,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 use serde::{Deserialize, Serialize};
 
+use crate::components::SubmitButton;
 use crate::pages::reports::Access;
 
 /// A personal link in the list.
@@ -335,7 +336,7 @@ fn SettingsView(settings: Settings) -> impl IntoView {
                                 "Changing your email address, and creating or copying a personal link, need a recent sign-in by email. Confirm it's you: we'll email you a sign-in link that brings you back here, and these stay open for 10 minutes after you use it."
                             </p>
                             <ActionForm action=confirm>
-                                <button type="submit">"Email me a confirmation link"</button>
+                                <SubmitButton label="Email me a confirmation link" busy="Sending…" class="" />
                             </ActionForm>
                         </div>
                     }
@@ -353,7 +354,7 @@ fn SettingsView(settings: Settings) -> impl IntoView {
                     <ActionForm action=change attr:class="stack">
                         <label for="new-email">"New email address"</label>
                         <input id="new-email" name="email" type="email" required maxlength="254" autocomplete="email" />
-                        <button type="submit">"Change email address"</button>
+                        <SubmitButton label="Change email address" busy="Sending…" class="" />
                     </ActionForm>
                 }
                     .into_any()
@@ -373,7 +374,7 @@ fn SettingsView(settings: Settings) -> impl IntoView {
                     <ActionForm action=create attr:class="stack">
                         <label for="link-name">"Name"</label>
                         <input id="link-name" name="name" type="text" required maxlength="60" placeholder="Kitchen tablet" />
-                        <button type="submit">"Create personal link"</button>
+                        <SubmitButton label="Create personal link" busy="Creating…" class="" />
                     </ActionForm>
                 }
                     .into_any()
