@@ -37,16 +37,7 @@ use pages::{
 /// The HTML document around the app, rendered once per server-side request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    {
-        csp::send_content_security_policy();
-        // Only islands hydrate, and each island turns hydration back on for itself: the rest
-        // of the page needs no hydration data, such as its resources' values serialised into
-        // the HTML. This is the state `SsrSharedContext::new_islands` starts in; leptos_axum
-        // starts every render in the full-hydration state instead.
-        if let Some(context) = Owner::current_shared_context() {
-            context.set_is_hydrating(false);
-        }
-    }
+    csp::send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -56,6 +47,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
+                // In islands mode this also stops the server from serialising hydration data
+                // (resources' values) outside islands, which only islands would read.
                 <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
