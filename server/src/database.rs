@@ -106,14 +106,20 @@ async fn stable_query_plans(conn: &mut SqliteConnection) -> Result<(), sqlx::Err
 mod tests {
     use super::*;
 
-    /// A connection of each pool has the guarantee on (each gets it as it connects), so
-    /// `LIMIT ?` reads are prepared once per connection and reused.
-    #[tokio::test]
-    async fn sqlite_connections_plan_independently_of_bound_values() {
+    /// A migrated SQLite database in a directory that lives as long as the first value.
+    async fn fresh_sqlite() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/db.sqlite", dir.path().display());
         let db =
             connect_and_migrate(&crate::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+        (dir, db)
+    }
+
+    /// A connection of each pool has the guarantee on (each gets it as it connects), so
+    /// `LIMIT ?` reads are prepared once per connection and reused.
+    #[tokio::test]
+    async fn sqlite_connections_plan_independently_of_bound_values() {
+        let (_dir, db) = fresh_sqlite().await;
         for pool in [&db.read, &db.write] {
             let mut conn = pool.get_sqlite_connection_pool().acquire().await.unwrap();
             let mut handle = conn.lock_handle().await.unwrap();
@@ -135,10 +141,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_connections_keep_temporary_data_in_memory() {
         use sea_orm::ConnectionTrait as _;
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/db.sqlite", dir.path().display());
-        let db =
-            connect_and_migrate(&crate::config::DatabaseUrl::parse(&url).unwrap()).await.unwrap();
+        let (_dir, db) = fresh_sqlite().await;
         for pool in [&db.read, &db.write] {
             let row = pool.query_one_raw(sea_orm::Statement::from_string(
                 sea_orm::DbBackend::Sqlite,
