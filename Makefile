@@ -82,7 +82,11 @@ test-rust:
 
 test-e2e: clean-e2e
 	mkdir -p $(E2E_DIR)/short
-	$(E2E_ENV) cargo leptos end-to-end
+	@# On failure, repeat which tests failed after cargo-leptos's backtrace (see the reporter).
+	$(E2E_ENV) E2E_FAILURES_FILE=$(E2E_DIR)/failures.txt cargo leptos end-to-end \
+	  || { status=$$?; echo "--- failed end-to-end tests ---"; \
+	       cat $(E2E_DIR)/failures.txt 2>/dev/null || echo "(no test results: see above)"; \
+	       exit $$status; }
 
 clean-e2e:
 	rm -rf $(E2E_DIR)

@@ -13,7 +13,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   workers: 2,
-  reporter: [["list"]],
+  reporter: [["list"], ["./reporters/failures.ts"]],
   use: {
     baseURL: process.env.LATCHKEY_BASE_URL ?? "http://127.0.0.1:3000",
     trace: "retain-on-failure",
