@@ -37,9 +37,8 @@ pub fn page_policy(nonce: &str) -> String {
 
 /// Makes the request's [`PageNonce`] the render's nonce (call from the render's context).
 pub fn provide_page_nonce() {
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
-    if let Some(PageNonce(nonce)) = nonce {
+    let nonce = crate::request::with_request(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce.flatten() {
         provide_context(Nonce::from_value(nonce));
     }
 }

@@ -51,18 +51,18 @@ pub async fn signed_in_user() -> Result<Option<crate::entities::user::Model>, Se
 
 /// Who this request is, for counting a link's opens (see [`crate::visitors`]).
 pub fn visit() -> Visit {
-    use_context::<http::request::Parts>().map_or(Visit::NotCounted, |parts| {
+    with_request(|parts| {
         let ip = parts.extensions.get::<ClientIp>().map(|c| c.0);
         crate::visitors::visit_of(&parts.method, &parts.headers, ip)
     })
+    .unwrap_or(Visit::NotCounted)
 }
 
 /// Sets the response's status, for a page rendered on the server. A server function called
 /// by the hydrated page keeps its 200: the browser's client treats any error status as a
 /// failed call, so the page would show "something went wrong" instead of its answer.
 pub fn set_status(status: http::StatusCode) {
-    let api_call = use_context::<http::request::Parts>()
-        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    let api_call = with_request(|parts| parts.uri.path().starts_with("/api/")).unwrap_or(false);
     if api_call {
         return;
     }
@@ -89,23 +89,23 @@ pub fn activity_origin() -> crate::services::activity::Origin {
 
 /// Where the request came from: client address and User-Agent.
 pub fn origin() -> (IpAddr, String) {
-    let parts = use_context::<http::request::Parts>();
-    let ip = parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ClientIp>())
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0);
-    let agent = parts
-        .as_ref()
-        .and_then(|p| p.headers.get(USER_AGENT))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (ip, agent)
+    with_request(|parts| {
+        let ip = parts.extensions.get::<ClientIp>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0);
+        let agent = parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+        (ip, agent.unwrap_or_default().to_owned())
+    })
+    .unwrap_or_else(|| (IpAddr::from([0, 0, 0, 0]), String::new()))
 }
 
 /// The value of cookie `name` on the request, if any.
 pub fn cookie(name: &str) -> Option<String> {
-    cookie_in(&use_context::<http::request::Parts>()?.headers, name)
+    with_request(|parts| cookie_in(&parts.headers, name)).flatten()
+}
+
+/// Reads the request's parts in place: `use_context` would clone them (every header and
+/// extension) on each call.
+pub fn with_request<T>(read: impl FnOnce(&http::request::Parts) -> T) -> Option<T> {
+    with_context::<http::request::Parts, _>(read)
 }
 
 /// The value of cookie `name` in `headers`, if any.
