@@ -5,7 +5,7 @@
 
 use tower_sessions::cookie::{Cookie, SameSite};
 
-use crate::request::{cookie, send_cookie};
+use crate::request::{cookie, cookie_in, send_cookie};
 use crate::services::shares::BrowserId;
 
 /// `__Host-` when served over https: the browser then refuses the cookie from any
@@ -17,6 +17,11 @@ fn name(secure: bool) -> &'static str {
 /// The browser's id, if it sent one.
 pub fn current(secure: bool) -> Option<BrowserId> {
     cookie(name(secure)).and_then(|value| BrowserId::parse(&value))
+}
+
+/// The id of the browser that sent `headers`, if it sent one.
+pub fn in_headers(headers: &http::HeaderMap, secure: bool) -> Option<BrowserId> {
+    cookie_in(headers, name(secure)).and_then(|value| BrowserId::parse(&value))
 }
 
 /// The browser's id, giving it one (with the response's `Set-Cookie`) if it has none.

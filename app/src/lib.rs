@@ -28,6 +28,15 @@ pub mod services;
 #[cfg(feature = "ssr")]
 pub mod visitors;
 
+/// The pages whose data the server loads before it renders them (read-only link pages:
+/// nothing on them waits once their data is known): what each shows, and its loader.
+#[cfg(feature = "ssr")]
+pub mod preloaded {
+    pub use crate::pages::{ReportLinkView, SharedPage, load_report_link, load_share};
+    /// The paths of these pages, which the server routes itself.
+    pub const PATHS: [&str; 2] = ["/reports/{id}/view", "/shared"];
+}
+
 use pages::{
     AccessPage, CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage,
     EmailConfirmPage, EmailUndoPage, HomePage, NewReportPage, NotFound, PersonalContinuePage,

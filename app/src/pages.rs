@@ -18,6 +18,11 @@ pub use email_change::{EmailConfirmPage, EmailUndoPage};
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use personal_continue::PersonalContinuePage;
-pub use reports::{EditReportPage, NewReportPage, ReportLinkPage, ReportPage, SharedReportPage};
+pub use reports::{
+    EditReportPage, NewReportPage, ReportLinkPage, ReportLinkView, ReportPage, SharedPage,
+    SharedReportPage,
+};
+#[cfg(feature = "ssr")]
+pub use reports::{load_report_link, load_share};
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;

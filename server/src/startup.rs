@@ -182,17 +182,24 @@ impl Application {
     }
 }
 
+/// What every render's context holds besides Leptos's own: the services, and the nonce
+/// the server made for this page.
+pub(crate) fn render_context(services: Services) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(services.clone());
+        app::csp::provide_page_nonce();
+    }
+}
+
 fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Router {
-    let routes = app_routes();
+    // The pages whose data the server loads first have routes of their own (above).
+    let routes: Vec<_> = app_routes()
+        .into_iter()
+        .filter(|route| !app::preloaded::PATHS.contains(&route.path()))
+        .collect();
     let shell_options = LeptosOptions::clone(&state.leptos_options);
     let services = state.services.clone();
-    let render_context = {
-        let services = services.clone();
-        move || {
-            provide_context(services.clone());
-            app::csp::provide_page_nonce();
-        }
-    };
+    let render_context = render_context(services.clone());
     // The same cookie as `sessions::cookie`, which signing in sends: keep them alike.
     let settings = &services.settings;
     let session_layer = SessionManagerLayer::new(sessions)
@@ -217,6 +224,8 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         .route("/healthz", get(routes::healthz))
         .route("/signin/link", get(routes::sign_in_link))
         .route("/personal", get(routes::personal_link))
+        .route("/reports/{id}/view", get(routes::report_link))
+        .route("/shared", get(routes::shared_link))
         .leptos_routes_with_context(&state, routes, render_context.clone(), move || {
             app::shell(shell_options.clone())
         })
@@ -224,7 +233,6 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
             render_context,
             app::shell,
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::report_link::negotiate))
         .layer(axum::middleware::from_fn(bad_arguments::as_bad_request))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(client_ip_source, client_ip::insert_client_ip))
@@ -262,4 +270,17 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_routes;
+
+    #[test]
+    fn every_preloaded_page_is_one_of_the_apps_routes() {
+        let routes = app_routes();
+        for path in app::preloaded::PATHS {
+            assert!(routes.iter().any(|route| route.path() == path), "{path} is not a route");
+        }
+    }
 }

@@ -9,9 +9,13 @@ mod summary;
 mod view;
 
 pub use editor::{EditReportPage, NewReportPage};
-pub use link_view::ReportLinkPage;
+#[cfg(feature = "ssr")]
+pub use link_view::load_report_link;
+pub use link_view::{ReportLinkPage, ReportLinkView};
+#[cfg(feature = "ssr")]
+pub use shared_view::load_share;
 pub use shared_view::SharedReportPage;
 pub use sharing::RevokeShare;
-pub use summary::{Access, ReportSummary};
+pub use summary::{Access, ReportSummary, SharedPage};
 pub use view::ReportPage;
 pub use view::RevokeReportLink;

@@ -1,6 +1,7 @@
-//! `/reports/{id}/view?token=…` for scripts: with `Accept: application/json` the same URL
-//! that opens a report in the browser answers it as JSON (title, body HTML, updated).
-//! Every answer on that path says `Vary: Accept`, so no cache hands one kind to the other.
+//! `GET /reports/{id}/view?token=…`: a report opened with a report link. Browsers get the
+//! read-only page; with `Accept: application/json` the same URL answers the report as JSON
+//! (title, body HTML, updated), for scripts. Every answer says `Vary: Accept`, so no cache
+//! hands one kind to the other.
 
 use std::time::SystemTime;
 
@@ -8,37 +9,49 @@ use axum::Json;
 use axum::extract::{Query, Request, State};
 use axum::http::header::{ACCEPT, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use app::preloaded::{ReportLinkView, load_report_link};
 use app::request::ClientIp;
 use app::services::reports::{self, Visit};
 
+use super::preloaded;
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
-struct TokenQuery {
+pub(super) struct TokenQuery {
     token: Option<String>,
 }
 
-/// Middleware: answers JSON requests to a report link's URL, and passes the rest on.
-pub async fn negotiate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(report_id) = report_view_id(request.uri().path()) else {
-        return next.run(request).await;
-    };
+impl TokenQuery {
+    /// The `token` query parameter of `request`, empty when missing.
+    pub(super) fn of(request: &Request) -> String {
+        Query::<Self>::try_from_uri(request.uri()).ok().and_then(|q| q.0.token).unwrap_or_default()
+    }
+}
+
+/// How the request's sender counts as a visitor.
+pub(super) fn visit_of(request: &Request) -> Visit {
+    let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
+    app::visitors::visit_of(request.method(), request.headers(), ip)
+}
+
+pub async fn report_link(State(state): State<AppState>, request: Request) -> Response {
+    let report_id = report_view_id(request.uri().path());
+    let token = TokenQuery::of(&request);
+    let visit = visit_of(&request);
+    let now = SystemTime::now();
     let mut response = if wants_json(request.headers()) {
-        // Taken out before awaiting: a request's body cannot be shared across threads.
-        let token = Query::<TokenQuery>::try_from_uri(request.uri())
-            .ok()
-            .and_then(|q| q.0.token)
-            .unwrap_or_default();
-        let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
-        let visit = app::visitors::visit_of(request.method(), request.headers(), ip);
-        answer_json(&state, report_id, &token, visit).await
+        answer_json(&state, report_id, &token, visit, now).await
     } else {
-        next.run(request).await
+        let view = match report_id {
+            Some(id) => load_report_link(&state.services.reports, id, &token, visit, now).await,
+            None => ReportLinkView::DoesNotWork,
+        };
+        let status = view.status();
+        preloaded::render(&state, request, view, status).await
     };
     response.headers_mut().append(VARY, HeaderValue::from_static("Accept"));
     response
@@ -58,10 +71,18 @@ fn wants_json(headers: &HeaderMap) -> bool {
         && !accept.iter().any(|a| a.contains("text/html"))
 }
 
-async fn answer_json(state: &AppState, report_id: i64, token: &str, visit: Visit) -> Response {
-    let opened =
-        reports::open_link(&state.services.reports, report_id, token, visit, SystemTime::now());
-    match opened.await {
+async fn answer_json(
+    state: &AppState,
+    report_id: Option<i64>,
+    token: &str,
+    visit: Visit,
+    now: SystemTime,
+) -> Response {
+    let opened = match report_id {
+        Some(id) => reports::open_link(&state.services.reports, id, token, visit, now).await,
+        None => Ok(Err(tokens::Rejection::WrongResource)),
+    };
+    match opened {
         Ok(Ok(view)) => Json(json!({
             "id": view.report_id,
             "title": view.title,
@@ -72,7 +93,7 @@ async fn answer_json(state: &AppState, report_id: i64, token: &str, visit: Visit
         }))
         .into_response(),
         Ok(Err(rejection)) => {
-            tracing::debug!(%rejection, report = report_id, "report link refused");
+            tracing::debug!(%rejection, report = ?report_id, "report link refused");
             let body = json!({ "error": "This link does not work." });
             (StatusCode::NOT_FOUND, Json(body)).into_response()
         }

@@ -5,82 +5,90 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::summary::LinkedReport;
 
-/// Opens the report the link is for; `None` for any link that does not work (one answer
-/// for every reason, which goes to the log).
-#[server(prefix = "/api", endpoint = "reports/open-link")]
-pub async fn open_report_link(
-    id: i64,
-    token: String,
-) -> Result<Option<LinkedReport>, ServerFnError> {
+/// What the page shows. The server loads it before rendering ([`load_report_link`]) and
+/// hands it to the render as context: a read-only page has nothing to wait for once it
+/// is known, and rendering it through a resource and `<Suspense>` took half its time
+/// (see `bench/README.md`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportLinkView {
+    Open(LinkedReport),
+    /// One answer for every link that does not work (the reason goes to the log).
+    DoesNotWork,
+    /// The database failed: not the link's fault.
+    Unavailable,
+}
+
+#[cfg(feature = "ssr")]
+impl ReportLinkView {
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Self::Open(_) => http::StatusCode::OK,
+            Self::DoesNotWork => http::StatusCode::NOT_FOUND,
+            Self::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+/// Opens the report link `token` for report `report_id`, counting the visit.
+#[cfg(feature = "ssr")]
+pub async fn load_report_link(
+    reports: &crate::services::reports::Reports,
+    report_id: i64,
+    token: &str,
+    visit: crate::services::reports::Visit,
+    now: std::time::SystemTime,
+) -> ReportLinkView {
     use crate::mail::describe::utc_time;
-    use crate::request::{internal, services, set_status, visit};
     use crate::services::reports;
 
-    let services = services()?;
-    let now = std::time::SystemTime::now();
-    let opened = match reports::open_link(&services.reports, id, &token, visit(), now).await {
-        Ok(opened) => opened,
-        Err(error) => {
-            // Not the link's fault: say so, and let the reader retry.
-            set_status(http::StatusCode::SERVICE_UNAVAILABLE);
-            return Err(internal(error));
-        }
-    };
-    Ok(match opened {
-        Ok(view) => Some(LinkedReport {
+    match reports::open_link(reports, report_id, token, visit, now).await {
+        Ok(Ok(view)) => ReportLinkView::Open(LinkedReport {
             title: view.title,
             body_html: view.body_html,
             updated: utc_time(view.updated_at),
             expires: view.link_expires_at.map(utc_time),
         }),
-        Err(rejection) => {
-            tracing::debug!(%rejection, report = id, "report link refused");
-            set_status(http::StatusCode::NOT_FOUND);
-            None
+        Ok(Err(rejection)) => {
+            tracing::debug!(%rejection, report = report_id, "report link refused");
+            ReportLinkView::DoesNotWork
         }
-    })
+        Err(error) => {
+            tracing::error!(%error, "report link: database error");
+            ReportLinkView::Unavailable
+        }
+    }
 }
 
+/// `/reports/:id/view?token=…`, rendered by the server with the [`ReportLinkView`] it loaded.
 #[component]
 pub fn ReportLinkPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let args = move || {
-        let id = params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-        (id, query.read().get("token").unwrap_or_default())
-    };
-    let report = Resource::new(args, |(id, token)| open_report_link(id, token));
+    let view = use_context::<ReportLinkView>().unwrap_or(ReportLinkView::Unavailable);
     view! {
         // The URL holds a credential: no search engine may keep it.
         <Meta name="robots" content="noindex, nofollow" />
-        <Suspense fallback=|| view! { <p>"Opening the report…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(Some(report)) => {
-                        let lifetime = match report.expires {
-                            Some(at) => format!("This link works until {at}."),
-                            None => "This link works until it is revoked.".to_owned(),
-                        };
-                        view! {
-                            <Title text=report.title.clone() />
-                            <article class="panel report" aria-labelledby="report-title">
-                                <p class="notice">"Opened with a link from an email: read-only. You are not signed in."</p>
-                                <h1 id="report-title">{report.title.clone()}</h1>
-                                <p class="hint">{format!("Updated {}. {lifetime}", report.updated)}</p>
-                                <div class="report-body" inner_html=report.body_html.clone()></div>
-                            </article>
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => view! { <LinkDoesNotWork /> }.into_any(),
-                    Err(_) => view! { <Unavailable /> }.into_any(),
+        {match view {
+            ReportLinkView::Open(report) => {
+                let lifetime = match report.expires {
+                    Some(at) => format!("This link works until {at}."),
+                    None => "This link works until it is revoked.".to_owned(),
+                };
+                view! {
+                    <Title text=report.title.clone() />
+                    <article class="panel report" aria-labelledby="report-title">
+                        <p class="notice">"Opened with a link from an email: read-only. You are not signed in."</p>
+                        <h1 id="report-title">{report.title}</h1>
+                        <p class="hint">{format!("Updated {}. {lifetime}", report.updated)}</p>
+                        <div class="report-body" inner_html=report.body_html></div>
+                    </article>
                 }
-            })}
-        </Suspense>
+                    .into_any()
+            }
+            ReportLinkView::DoesNotWork => view! { <LinkDoesNotWork /> }.into_any(),
+            ReportLinkView::Unavailable => view! { <Unavailable /> }.into_any(),
+        }}
     }
 }
 

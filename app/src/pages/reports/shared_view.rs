@@ -5,32 +5,37 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::link_view::{LinkDoesNotWork, Unavailable};
 use super::summary::{SharedPage, SharedReportView};
 use crate::components::SubmitButton;
 
-/// What the share link opens in this browser.
-#[server(prefix = "/api", endpoint = "shares/open")]
-pub async fn open_share(token: String) -> Result<SharedPage, ServerFnError> {
+/// Opens the share link `token` in the browser that sent `headers`, counting the visit.
+/// The server calls this before rendering and hands the answer to the render as context
+/// (see [`super::link_view::ReportLinkView`] for why).
+#[cfg(feature = "ssr")]
+pub async fn load_share(
+    shares: &crate::services::shares::Shares,
+    token: &str,
+    headers: &http::HeaderMap,
+    secure_cookies: bool,
+    visit: crate::services::reports::Visit,
+    now: std::time::SystemTime,
+) -> SharedPage {
     use crate::mail::describe::utc_time;
-    use crate::request::{internal, services, set_status, visit};
     use crate::services::links::Gone;
     use crate::services::shares::{self, Opening};
 
-    let services = services()?;
-    let browser = crate::guest_browser::current(services.settings.secure_cookies);
-    let now = std::time::SystemTime::now();
-    let opened = match shares::open(&services.shares, &token, browser.as_ref(), visit(), now).await
-    {
+    let browser = crate::guest_browser::in_headers(headers, secure_cookies);
+    let opened = match shares::open(shares, token, browser.as_ref(), visit, now).await {
         Ok(opened) => opened,
         Err(error) => {
-            set_status(http::StatusCode::SERVICE_UNAVAILABLE);
-            return Err(internal(error));
+            tracing::error!(%error, "share link: database error");
+            return SharedPage::Unavailable;
         }
     };
-    Ok(match opened {
+    match opened {
         Opening::Open(report) => SharedPage::Open(SharedReportView {
             title: report.title,
             body_html: report.body_html,
@@ -40,19 +45,13 @@ pub async fn open_share(token: String) -> Result<SharedPage, ServerFnError> {
             expires: report.expires_at.map(utc_time),
         }),
         Opening::ConfirmFirst { guest_hint } => SharedPage::ConfirmFirst { guest_hint },
-        Opening::Ended(gone) => {
-            set_status(http::StatusCode::GONE);
-            match gone {
-                Gone::Revoked => SharedPage::Revoked,
-                Gone::Expired => SharedPage::Expired,
-            }
-        }
+        Opening::Ended(Gone::Revoked) => SharedPage::Revoked,
+        Opening::Ended(Gone::Expired) => SharedPage::Expired,
         Opening::Invalid(rejection) => {
             tracing::debug!(%rejection, "share link refused");
-            set_status(http::StatusCode::NOT_FOUND);
             SharedPage::Invalid
         }
-    })
+    }
 }
 
 /// "Email me a code", on a named-guest share.
@@ -141,47 +140,41 @@ fn back_to_share(token: &str, confirmed: crate::services::shares::Confirmed, wro
     });
 }
 
+/// `/shared?token=…`, rendered by the server with the [`SharedPage`] it loaded.
 #[component]
 pub fn SharedReportPage() -> impl IntoView {
     let query = use_query_map();
-    // Asking for or typing a code answers with a redirect back here (another query): load
-    // again then.
-    let search = use_location().search;
     let token = move || query.read().get("token").unwrap_or_default();
-    let page = Resource::new(move || (token(), search.get()), |(token, _)| open_share(token));
+    let page = use_context::<SharedPage>().unwrap_or(SharedPage::Unavailable);
     view! {
         // The URL holds a credential: no search engine may keep it.
         <Meta name="robots" content="noindex, nofollow" />
-        <Suspense fallback=|| view! { <p>"Opening the report…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(SharedPage::Open(report)) => view! { <Shared report /> }.into_any(),
-                    Ok(SharedPage::ConfirmFirst { guest_hint }) => {
-                        view! { <ConfirmGuest token=token() guest_hint /> }.into_any()
-                    }
-                    Ok(SharedPage::Revoked) => {
-                        view! {
-                            <Ended
-                                title="This share was revoked"
-                                text="The person who shared this report has stopped sharing it. Ask them to share it again if you still need it."
-                            />
-                        }
-                            .into_any()
-                    }
-                    Ok(SharedPage::Expired) => {
-                        view! {
-                            <Ended
-                                title="This share has expired"
-                                text="It was shared until a date that has now passed. Ask the person who shared it to share it again if you still need it."
-                            />
-                        }
-                            .into_any()
-                    }
-                    Ok(SharedPage::Invalid) => view! { <LinkDoesNotWork /> }.into_any(),
-                    Err(_) => view! { <Unavailable /> }.into_any(),
+        {match page {
+            SharedPage::Open(report) => view! { <Shared report /> }.into_any(),
+            SharedPage::ConfirmFirst { guest_hint } => {
+                view! { <ConfirmGuest token=token() guest_hint /> }.into_any()
+            }
+            SharedPage::Revoked => {
+                view! {
+                    <Ended
+                        title="This share was revoked"
+                        text="The person who shared this report has stopped sharing it. Ask them to share it again if you still need it."
+                    />
                 }
-            })}
-        </Suspense>
+                    .into_any()
+            }
+            SharedPage::Expired => {
+                view! {
+                    <Ended
+                        title="This share has expired"
+                        text="It was shared until a date that has now passed. Ask the person who shared it to share it again if you still need it."
+                    />
+                }
+                    .into_any()
+            }
+            SharedPage::Invalid => view! { <LinkDoesNotWork /> }.into_any(),
+            SharedPage::Unavailable => view! { <Unavailable /> }.into_any(),
+        }}
     }
 }
 

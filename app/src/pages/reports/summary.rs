@@ -98,4 +98,20 @@ pub enum SharedPage {
     Expired,
     /// Not a working link, for whatever reason (one answer for all).
     Invalid,
+    /// The database failed: not the link's fault.
+    Unavailable,
+}
+
+#[cfg(feature = "ssr")]
+impl SharedPage {
+    /// A revoked or expired share says which (410) only for a token whose MAC verifies;
+    /// anything else gets the one generic answer.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Self::Open(_) | Self::ConfirmFirst { .. } => http::StatusCode::OK,
+            Self::Revoked | Self::Expired => http::StatusCode::GONE,
+            Self::Invalid => http::StatusCode::NOT_FOUND,
+            Self::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
 }
