@@ -1,5 +1,6 @@
 //! Latchkey's user interface: rendered on the server (`ssr`) and hydrated in the browser
-//! (`hydrate`). Pages never touch the database; they call server functions.
+//! (`hydrate`). Pages never touch the database: they call server functions, or, for the
+//! read-only link pages, render what the server loaded for them (`preloaded`).
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -33,8 +34,11 @@ pub mod visitors;
 #[cfg(feature = "ssr")]
 pub mod preloaded {
     pub use crate::pages::{ReportLinkView, SharedPage, load_report_link, load_share};
-    /// The paths of these pages, which the server routes itself.
-    pub const PATHS: [&str; 2] = ["/reports/{id}/view", "/shared"];
+    /// The report link's page (axum's path syntax). The server routes these pages itself.
+    pub const REPORT_LINK_PATH: &str = "/reports/{id}/view";
+    /// The share link's page.
+    pub const SHARE_PATH: &str = "/shared";
+    pub const PATHS: [&str; 2] = [REPORT_LINK_PATH, SHARE_PATH];
 }
 
 use pages::{
@@ -93,6 +97,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signin/check") view=CheckEmailPage />
+                    // The server routes these itself and renders them with their data
+                    // already loaded (`preloaded`), so they wait for nothing.
+                    <Route path=path!("/reports/:id/view") view=ReportLinkPage />
+                    <Route path=path!("/shared") view=SharedReportPage />
                     // Rendered whole before sending (not streamed), so they work without
                     // JavaScript and can answer with a redirect.
                     <Route path=path!("/signin/continue") view=ContinueSignInPage ssr=SsrMode::Async />
@@ -100,8 +108,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports/new") view=NewReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/reports/:id/edit") view=EditReportPage ssr=SsrMode::Async />
-                    <Route path=path!("/reports/:id/view") view=ReportLinkPage ssr=SsrMode::Async />
-                    <Route path=path!("/shared") view=SharedReportPage ssr=SsrMode::Async />
                     <Route path=path!("/access") view=AccessPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/personal/continue") view=PersonalContinuePage ssr=SsrMode::Async />

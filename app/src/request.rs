@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::services::Services;
-use crate::services::opens::Visit;
 use crate::services::sign_in::SignedIn;
 
 /// The client's address, as the server decided it (the peer, or a trusted proxy's header).
@@ -47,15 +46,6 @@ pub async fn signed_in_user() -> Result<Option<crate::entities::user::Model>, Se
     )
     .await
     .map_err(internal)
-}
-
-/// Who this request is, for counting a link's opens (see [`crate::visitors`]).
-pub fn visit() -> Visit {
-    with_request(|parts| {
-        let ip = parts.extensions.get::<ClientIp>().map(|c| c.0);
-        crate::visitors::visit_of(&parts.method, &parts.headers, ip)
-    })
-    .unwrap_or(Visit::NotCounted)
 }
 
 /// Sets the response's status, for a page rendered on the server. A server function called
@@ -103,7 +93,8 @@ pub fn cookie(name: &str) -> Option<String> {
 }
 
 /// Reads the request's parts in place: `use_context` would clone them (every header and
-/// extension) on each call.
+/// extension) on each call. `read` runs under the reactive owner's lock, so it must not
+/// provide or use context itself.
 pub fn with_request<T>(read: impl FnOnce(&http::request::Parts) -> T) -> Option<T> {
     with_context::<http::request::Parts, _>(read)
 }

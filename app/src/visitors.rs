@@ -6,7 +6,7 @@
 //! - its User-Agent is missing, is a crawler by woothee's list, or names a known scanner,
 //!   preview fetcher, headless browser or HTTP library;
 //! - it lacks what every mainstream browser sends on a page load (`Accept-Language`, and
-//!   `text/html` in `Accept` unless it is the hydrated page's own server-function POST);
+//!   `text/html` in `Accept`);
 //! - it comes from a network mail-security vendors publish for their scanners.
 //!
 //! What it cannot see: a scanner that sends a browser's full headers from a network not
@@ -25,10 +25,7 @@ pub fn visit_of(method: &Method, headers: &HeaderMap, ip: Option<IpAddr>) -> Vis
         return Visit::NotCounted;
     }
     let agent = header(headers, USER_AGENT.as_str()).unwrap_or_default();
-    // A POST is the hydrated page's own server-function call (a page load never is one),
-    // which asks for data, not HTML.
-    let wants_page = *method == Method::POST
-        || header(headers, ACCEPT.as_str()).is_some_and(|v| v.contains("text/html"));
+    let wants_page = header(headers, ACCEPT.as_str()).is_some_and(|v| v.contains("text/html"));
     let automated = automated_agent(agent)
         || header(headers, ACCEPT_LANGUAGE.as_str()).is_none_or(|v| v.trim().is_empty())
         || !wants_page

@@ -28,6 +28,9 @@ export default class FailuresReporter implements Reporter {
 
   onEnd() {
     if (!this.file) return;
-    fs.writeFileSync(this.file, this.lines.length ? this.lines.join("\n") : "no failed tests\n");
+    const text = this.lines.length
+      ? this.lines.join("\n")
+      : "no test failed: the run failed around them (see above)\n";
+    fs.writeFileSync(this.file, text);
   }
 }

@@ -26,7 +26,7 @@ pub fn hydrate() {
     // a timer fires only once that chain is done, so the mark means "every island is live".
     set_timeout(
         || {
-            let failed = main().and_then(|main| main.get_attribute(HYDRATED));
+            let failed = main_element().and_then(|main| main.get_attribute(HYDRATED));
             if failed.as_deref() != Some("failed") {
                 mark("true");
             }
@@ -35,12 +35,12 @@ pub fn hydrate() {
     );
 }
 
-fn main() -> Option<leptos::web_sys::Element> {
+fn main_element() -> Option<leptos::web_sys::Element> {
     document().get_element_by_id("main")
 }
 
 fn mark(state: &str) {
-    if let Some(main) = main() {
+    if let Some(main) = main_element() {
         _ = main.set_attribute(HYDRATED, state);
     }
 }

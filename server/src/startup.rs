@@ -192,7 +192,7 @@ pub(crate) fn render_context(services: Services) -> impl Fn() + Clone + Send + S
 }
 
 fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Router {
-    // The pages whose data the server loads first have routes of their own (above).
+    // The pages whose data the server loads first have routes of their own (below).
     let routes: Vec<_> = app_routes()
         .into_iter()
         .filter(|route| !app::preloaded::PATHS.contains(&route.path()))
@@ -224,8 +224,8 @@ fn router(state: AppState, config: &Config, sessions: SeaOrmSessionStore) -> Rou
         .route("/healthz", get(routes::healthz))
         .route("/signin/link", get(routes::sign_in_link))
         .route("/personal", get(routes::personal_link))
-        .route("/reports/{id}/view", get(routes::report_link))
-        .route("/shared", get(routes::shared_link))
+        .route(app::preloaded::REPORT_LINK_PATH, get(routes::report_link))
+        .route(app::preloaded::SHARE_PATH, get(routes::shared_link))
         .leptos_routes_with_context(&state, routes, render_context.clone(), move || {
             app::shell(shell_options.clone())
         })

@@ -12,9 +12,9 @@ pub use editor::{EditReportPage, NewReportPage};
 #[cfg(feature = "ssr")]
 pub use link_view::load_report_link;
 pub use link_view::{ReportLinkPage, ReportLinkView};
+pub use shared_view::SharedReportPage;
 #[cfg(feature = "ssr")]
 pub use shared_view::load_share;
-pub use shared_view::SharedReportPage;
 pub use sharing::RevokeShare;
 pub use summary::{Access, ReportSummary, SharedPage};
 pub use view::ReportPage;

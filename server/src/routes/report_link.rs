@@ -6,42 +6,22 @@
 use std::time::SystemTime;
 
 use axum::Json;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse as _, Response};
-use serde::Deserialize;
 use serde_json::json;
 
 use app::preloaded::{ReportLinkView, load_report_link};
-use app::request::ClientIp;
 use app::services::reports::{self, Visit};
 
 use super::preloaded;
 use crate::startup::AppState;
 
-#[derive(Deserialize)]
-pub(super) struct TokenQuery {
-    token: Option<String>,
-}
-
-impl TokenQuery {
-    /// The `token` query parameter of `request`, empty when missing.
-    pub(super) fn of(request: &Request) -> String {
-        Query::<Self>::try_from_uri(request.uri()).ok().and_then(|q| q.0.token).unwrap_or_default()
-    }
-}
-
-/// How the request's sender counts as a visitor.
-pub(super) fn visit_of(request: &Request) -> Visit {
-    let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
-    app::visitors::visit_of(request.method(), request.headers(), ip)
-}
-
 pub async fn report_link(State(state): State<AppState>, request: Request) -> Response {
     let report_id = report_view_id(request.uri().path());
-    let token = TokenQuery::of(&request);
-    let visit = visit_of(&request);
+    let token = preloaded::token_of(&request);
+    let visit = preloaded::visit_of(&request);
     let now = SystemTime::now();
     let mut response = if wants_json(request.headers()) {
         answer_json(&state, report_id, &token, visit, now).await

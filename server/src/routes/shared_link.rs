@@ -9,18 +9,17 @@ use axum::response::Response;
 use app::preloaded::load_share;
 
 use super::preloaded;
-use super::report_link::{TokenQuery, visit_of};
 use crate::startup::AppState;
 
 pub async fn shared_link(State(state): State<AppState>, request: Request) -> Response {
-    let token = TokenQuery::of(&request);
+    let token = preloaded::token_of(&request);
     let services = &state.services;
     let page = load_share(
         &services.shares,
         &token,
         request.headers(),
         services.settings.secure_cookies,
-        visit_of(&request),
+        preloaded::visit_of(&request),
         SystemTime::now(),
     )
     .await;

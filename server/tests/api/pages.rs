@@ -75,8 +75,11 @@ async fn pages_with_data_render_while_another_instance_starts() {
 async fn every_page_policy_matches_its_scripts() {
     let app = spawn_app().await;
     let mut fetches = tokio::task::JoinSet::new();
-    for i in 0..40 {
-        let path = ["/", "/signin", "/signin/continue", "/no-such-page"][i % 4];
+    // The link pages too, which the server renders with their data loaded first.
+    let paths =
+        ["/", "/signin", "/signin/continue", "/no-such-page", "/shared?token=x", "/reports/1/view"];
+    for i in 0..42 {
+        let path = paths[i % paths.len()];
         let (client, url) = (app.client.clone(), app.url(path));
         fetches.spawn(async move {
             let response = client.get(url).send().await.unwrap();

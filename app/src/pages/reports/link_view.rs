@@ -10,8 +10,8 @@ use super::summary::LinkedReport;
 
 /// What the page shows. The server loads it before rendering ([`load_report_link`]) and
 /// hands it to the render as context: a read-only page has nothing to wait for once it
-/// is known, and rendering it through a resource and `<Suspense>` took half its time
-/// (see `bench/README.md`).
+/// is known, and rendering it through a resource and `<Suspense>` cost a fifth to a third
+/// of its time (see `bench/README.md`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReportLinkView {
     Open(LinkedReport),
@@ -65,7 +65,9 @@ pub async fn load_report_link(
 /// `/reports/:id/view?token=…`, rendered by the server with the [`ReportLinkView`] it loaded.
 #[component]
 pub fn ReportLinkPage() -> impl IntoView {
-    let view = use_context::<ReportLinkView>().unwrap_or(ReportLinkView::Unavailable);
+    // Missing only when the router matched a path the server did not route here (a
+    // trailing slash): no link is opened then.
+    let view = use_context::<ReportLinkView>().unwrap_or(ReportLinkView::DoesNotWork);
     view! {
         // The URL holds a credential: no search engine may keep it.
         <Meta name="robots" content="noindex, nofollow" />

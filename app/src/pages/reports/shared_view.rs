@@ -145,7 +145,8 @@ fn back_to_share(token: &str, confirmed: crate::services::shares::Confirmed, wro
 pub fn SharedReportPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let page = use_context::<SharedPage>().unwrap_or(SharedPage::Unavailable);
+    // Missing only for a path the server did not route here (see `ReportLinkPage`).
+    let page = use_context::<SharedPage>().unwrap_or(SharedPage::Invalid);
     view! {
         // The URL holds a credential: no search engine may keep it.
         <Meta name="robots" content="noindex, nofollow" />

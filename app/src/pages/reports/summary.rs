@@ -1,4 +1,4 @@
-//! What the report pages show, shared by the server functions and the browser.
+//! What the report pages show, as the server functions and the server's loaders give it.
 
 use serde::{Deserialize, Serialize};
 
