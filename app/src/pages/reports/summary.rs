@@ -1,4 +1,5 @@
-//! What the report pages show, as the server functions and the server's loaders give it.
+//! What the report pages show, as the server functions and the server's loaders give it
+//! (only what crosses the network is serialisable).
 
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +38,7 @@ pub struct LinkSummary {
 }
 
 /// A report opened with a link.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkedReport {
     pub title: String,
     pub body_html: String,
@@ -76,7 +77,7 @@ pub struct ShareItem {
 }
 
 /// A report opened with a share link.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SharedReportView {
     pub title: String,
     pub body_html: String,
@@ -87,7 +88,7 @@ pub struct SharedReportView {
 }
 
 /// What a share link's page shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SharedPage {
     Open(SharedReportView),
     /// Only the named guest may open it, and this browser has not confirmed yet.
