@@ -8,12 +8,12 @@ use std::time::SystemTime;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, VARY};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
-use app::preloaded::{ReportLinkView, load_report_link};
-use app::services::reports::{self, Visit};
+use app::preloaded::{ReportLinkView, load_report_link, read_report_link};
+use app::services::reports::LinkedView;
 
 use super::preloaded;
 use crate::startup::AppState;
@@ -23,11 +23,16 @@ pub async fn report_link(State(state): State<AppState>, request: Request) -> Res
     let token = preloaded::token_of(&request);
     let visit = preloaded::visit_of(&request);
     let now = SystemTime::now();
+    let reports = &state.services.reports;
     let mut response = if wants_json(request.headers()) {
-        answer_json(&state, report_id, &token, visit, now).await
+        let view = match report_id {
+            Some(id) => read_report_link(reports, id, &token, visit, now).await,
+            None => ReportLinkView::DoesNotWork,
+        };
+        answer_json(view)
     } else {
         let view = match report_id {
-            Some(id) => load_report_link(&state.services.reports, id, &token, visit, now).await,
+            Some(id) => load_report_link(reports, id, &token, visit, now).await,
             None => ReportLinkView::DoesNotWork,
         };
         let status = view.status();
@@ -51,39 +56,23 @@ fn wants_json(headers: &HeaderMap) -> bool {
         && !accept.iter().any(|a| a.contains("text/html"))
 }
 
-async fn answer_json(
-    state: &AppState,
-    report_id: Option<i64>,
-    token: &str,
-    visit: Visit,
-    now: SystemTime,
-) -> Response {
-    let opened = match report_id {
-        Some(id) => reports::open_link(&state.services.reports, id, token, visit, now).await,
-        None => Ok(Err(tokens::Rejection::WrongResource)),
-    };
-    match opened {
-        Ok(Ok(view)) => Json(json!({
+fn answer_json(view: ReportLinkView<LinkedView>) -> Response {
+    let status = view.status();
+    let body = match view {
+        ReportLinkView::Open(view) => json!({
             "id": view.report_id,
             "title": view.title,
             "body_html": view.body_html,
             "updated": humantime::format_rfc3339_seconds(view.updated_at).to_string(),
             "link_expires": view.link_expires_at
                 .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
-        }))
-        .into_response(),
-        Ok(Err(rejection)) => {
-            tracing::debug!(%rejection, report = ?report_id, "report link refused");
-            let body = json!({ "error": "This link does not work." });
-            (StatusCode::NOT_FOUND, Json(body)).into_response()
+        }),
+        ReportLinkView::DoesNotWork => json!({ "error": "This link does not work." }),
+        ReportLinkView::Unavailable => {
+            json!({ "error": "The report cannot be read right now. Try again shortly." })
         }
-        Err(error) => {
-            tracing::error!(%error, "report link: database error");
-            let body =
-                json!({ "error": "The report cannot be read right now. Try again shortly." });
-            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-        }
-    }
+    };
+    (status, Json(body)).into_response()
 }
 
 #[cfg(test)]

@@ -8,13 +8,14 @@ use leptos_meta::{Meta, Title};
 
 use super::summary::LinkedReport;
 
-/// What the page shows. The server loads it before rendering ([`load_report_link`]) and
-/// hands it to the render as context: a read-only page has nothing to wait for once it
-/// is known, and rendering it through a resource and `<Suspense>` cost a fifth to a third
-/// of its time (see `bench/README.md`).
+/// What the page shows (`R`: the report, as the page shows it), and, over the service's
+/// view, what the JSON answer says. The server loads it before rendering
+/// ([`load_report_link`]) and hands it to the render as context: a read-only page has
+/// nothing to wait for once it is known, and rendering it through a resource and
+/// `<Suspense>` cost a fifth to a third of its time (see `bench/README.md`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReportLinkView {
-    Open(LinkedReport),
+pub enum ReportLinkView<R = LinkedReport> {
+    Open(R),
     /// One answer for every link that does not work (the reason goes to the log).
     DoesNotWork,
     /// The database failed: not the link's fault.
@@ -22,7 +23,8 @@ pub enum ReportLinkView {
 }
 
 #[cfg(feature = "ssr")]
-impl ReportLinkView {
+impl<R> ReportLinkView<R> {
+    /// The same for the page and the JSON answer.
     pub fn status(&self) -> http::StatusCode {
         match self {
             Self::Open(_) => http::StatusCode::OK,
@@ -30,27 +32,28 @@ impl ReportLinkView {
             Self::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
         }
     }
+
+    fn map<S>(self, f: impl FnOnce(R) -> S) -> ReportLinkView<S> {
+        match self {
+            Self::Open(report) => ReportLinkView::Open(f(report)),
+            Self::DoesNotWork => ReportLinkView::DoesNotWork,
+            Self::Unavailable => ReportLinkView::Unavailable,
+        }
+    }
 }
 
-/// Opens the report link `token` for report `report_id`, counting the visit.
+/// Opens the report link `token` for report `report_id`, counting the visit, and logs why
+/// it opened nothing: the one reading of a report link, for the page and the JSON answer.
 #[cfg(feature = "ssr")]
-pub async fn load_report_link(
+pub async fn read_report_link(
     reports: &crate::services::reports::Reports,
     report_id: i64,
     token: &str,
     visit: crate::services::reports::Visit,
     now: std::time::SystemTime,
-) -> ReportLinkView {
-    use crate::mail::describe::utc_time;
-    use crate::services::reports;
-
-    match reports::open_link(reports, report_id, token, visit, now).await {
-        Ok(Ok(view)) => ReportLinkView::Open(LinkedReport {
-            title: view.title,
-            body_html: view.body_html,
-            updated: utc_time(view.updated_at),
-            expires: view.link_expires_at.map(utc_time),
-        }),
+) -> ReportLinkView<crate::services::reports::LinkedView> {
+    match crate::services::reports::open_link(reports, report_id, token, visit, now).await {
+        Ok(Ok(view)) => ReportLinkView::Open(view),
         Ok(Err(rejection)) => {
             tracing::debug!(%rejection, report = report_id, "report link refused");
             ReportLinkView::DoesNotWork
@@ -60,6 +63,26 @@ pub async fn load_report_link(
             ReportLinkView::Unavailable
         }
     }
+}
+
+/// [`read_report_link`], as the page shows it.
+#[cfg(feature = "ssr")]
+pub async fn load_report_link(
+    reports: &crate::services::reports::Reports,
+    report_id: i64,
+    token: &str,
+    visit: crate::services::reports::Visit,
+    now: std::time::SystemTime,
+) -> ReportLinkView {
+    use crate::mail::describe::utc_time;
+
+    let view = read_report_link(reports, report_id, token, visit, now).await;
+    view.map(|view| LinkedReport {
+        title: view.title,
+        body_html: view.body_html,
+        updated: utc_time(view.updated_at),
+        expires: view.link_expires_at.map(utc_time),
+    })
 }
 
 /// `/reports/:id/view?token=…`, rendered by the server with the [`ReportLinkView`] it loaded.
