@@ -7,6 +7,7 @@ mod email_change;
 mod health;
 mod helpers;
 mod link_browsers;
+mod link_pages;
 mod pages;
 mod personal_links;
 mod proxies;

@@ -32,7 +32,7 @@ pub async fn create_report(
 
 /// Presses "Email me a link" and returns the link from the email, as the test server can
 /// open it.
-async fn email_link(app: &TestApp, browser: &reqwest::Client, report: i64) -> String {
+pub async fn email_link(app: &TestApp, browser: &reqwest::Client, report: i64) -> String {
     let before = report_links_in_mail(app).len();
     let response = browser
         .post(app.url("/api/reports/email-link"))
