@@ -65,17 +65,34 @@ start_server() {
   curl -fsS "$base/healthz" >/dev/null
 }
 
-# run NAME PATH [wrk args…]: one wrk run, one line of figures (plus any script output).
+# The server's CPU time so far (user + system, in clock ticks) and its threads' context
+# switches so far, from /proc: what a run costs the server per request, apart from wrk,
+# which shares the machine's two cores with it.
+server_usage() {
+  local ticks switches
+  ticks="$(awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0)"
+  switches="$({ cat /proc/"$server_pid"/task/*/status 2>/dev/null || true; } | awk '/ctxt_switches/ {s += $2} END {print s + 0}')"
+  echo "$ticks $switches"
+}
+
+# run NAME PATH [wrk args…]: one wrk run, one line of figures (plus any script output):
+# req/s, latency, and the server's CPU time and context switches per request.
 run() {
   local name="$1" path="$2"; shift 2
-  local out rps p50 p99 errors extra
+  local out rps p50 p99 errors extra before after cost
+  before="$(server_usage)"
   out="$(wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" --latency "$@" "$base$path")"
+  after="$(server_usage)"
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   errors="$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr -s ' ' | paste -sd ';' || true)"
   extra="$(grep -E "^(signed in|not 200):" <<<"$out" || true)"
-  printf '%-40s %10s req/s   p50 %8s   p99 %8s   %s %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-no errors}" "$extra"
+  cost="$(awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" '/requests in/ {
+      split(b, x, " "); split(a, y, " "); n = $1 + 0
+      if (n > 0) printf "cpu %5.1fus/req  switches %4.2f/req", (y[1] - x[1]) * 1e6 / hz / n, (y[2] - x[2]) / n
+    }' <<<"$out")"
+  printf '%-40s %10s req/s   p50 %8s   p99 %8s   %s   %s %s\n' "$name" "$rps" "$p50" "$p99" "$cost" "${errors:-no errors}" "$extra"
   printf '%s|%s|%s\n' "$name" "$rps" "$p99" >>"$data/results"
 }
 
