@@ -33,9 +33,7 @@ pub mod visitors;
 /// nothing on them waits once their data is known): what each shows, and its loader.
 #[cfg(feature = "ssr")]
 pub mod preloaded {
-    pub use crate::pages::{
-        ReportLinkView, SharedPage, load_report_link, load_share, read_report_link,
-    };
+    pub use crate::pages::{ReportLinkView, SharedPage, load_report_link, load_share};
     /// The report link's page (axum's path syntax). The server routes these pages itself.
     pub const REPORT_LINK_PATH: &str = "/reports/{id}/view";
     /// The share link's page.

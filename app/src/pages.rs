@@ -23,6 +23,6 @@ pub use reports::{
     SharedReportPage,
 };
 #[cfg(feature = "ssr")]
-pub use reports::{load_report_link, load_share, read_report_link};
+pub use reports::{load_report_link, load_share};
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;

@@ -20,6 +20,7 @@ pub(crate) mod network;
 pub mod opens;
 pub mod outbox;
 pub mod personal_links;
+pub(crate) mod reads_by_id;
 pub mod reports;
 mod scopes;
 pub mod security;

@@ -270,10 +270,44 @@ async fn signing_out_everywhere_drops_queued_report_links(database: TestDatabase
     assert!(reports::get(&s.reports, alice.id, report.id).await.unwrap().is_some());
 }
 
+/// Views of many links at once, read together in batches, each open their own report; a
+/// tampered link or one presented for another report among them opens nothing.
+async fn views_at_once_each_open_their_own_report(database: TestDatabase) {
+    let s = services(&database);
+    let now = SystemTime::now();
+    let mut views: Vec<(i64, String, Result<String, Rejection>)> = Vec::new();
+    for i in 0..12 {
+        let owner = account(&s, &format!("owner{i}@example.com")).await;
+        let title = format!("Report {i}");
+        let report = reports::create(&s.reports, owner.id, &draft(&title, "x"), now).await.unwrap();
+        let token = emailed_token(&s, &owner, report.id, now).await;
+        views.push((report.id, token, Ok(title)));
+    }
+    let (first, first_token, _) = views[0].clone();
+    let (second, second_token, _) = views[1].clone();
+    views.push((first, first_token.clone(), Ok("Report 0".to_owned())));
+    views.push((second, tamper_tag(&second_token), Err(Rejection::BadSignature)));
+    views.push((second, first_token, Err(Rejection::WrongResource)));
+
+    let mut opening = tokio::task::JoinSet::new();
+    for (index, (report_id, token, _)) in views.iter().cloned().enumerate() {
+        let s = s.clone();
+        opening.spawn(async move { (index, open(&s, report_id, &token, now).await) });
+    }
+    let mut seen = 0;
+    while let Some(opened) = opening.join_next().await {
+        let (index, opened) = opened.unwrap();
+        assert_eq!(opened, views[index].2, "view {index}");
+        seen += 1;
+    }
+    assert_eq!(seen, views.len());
+}
+
 on_both_databases!(
     signing_out_everywhere_drops_queued_report_links,
     owners_manage_their_own_reports,
     a_link_opens_its_report_and_counts_people,
+    views_at_once_each_open_their_own_report,
     report_links_die_as_they_should,
     the_configured_max_age_applies,
     link_emails_are_limited,

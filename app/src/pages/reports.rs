@@ -10,7 +10,7 @@ mod view;
 
 pub use editor::{EditReportPage, NewReportPage};
 #[cfg(feature = "ssr")]
-pub use link_view::{load_report_link, read_report_link};
+pub use link_view::load_report_link;
 pub use link_view::{ReportLinkPage, ReportLinkView};
 pub use shared_view::SharedReportPage;
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@
 //! never signs anyone in: emails get forwarded.
 
 mod draft;
+mod link_reads;
 mod render;
 
 use std::sync::Arc;
@@ -23,10 +24,12 @@ use tokens::{Rejection, Subject};
 use tokio::sync::Notify;
 
 pub use self::draft::{Draft, DraftError, MAX_BODY_CHARS, MAX_TITLE_CHARS};
+use self::link_reads::LinkRows;
 use crate::entities::{outbox_message, report, report_link, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
 pub use crate::services::opens::Visit;
 use crate::services::opens::{Counter, Opens};
+use crate::services::reads_by_id::{self, Reader};
 use crate::services::time::{from_unix, secs, unix_secs};
 use crate::services::{Db, Scopes, SignInSettings, accounts, db, jobs, outbox, shares};
 
@@ -38,6 +41,8 @@ pub const LINK_EMAILS_PER_HOUR: u64 = 20;
 #[derive(Clone)]
 pub struct Reports {
     db: Db,
+    /// Report links are read in batches, for every view waiting (see `reads_by_id`).
+    links: Reader<LinkRows>,
     scopes: Arc<Scopes>,
     settings: Arc<SignInSettings>,
     mail_queued: Arc<Notify>,
@@ -52,7 +57,8 @@ impl Reports {
         mail_queued: Arc<Notify>,
         opens: Opens,
     ) -> Self {
-        Self { db, scopes, settings, mail_queued, opens }
+        let links = reads_by_id::start(db.read.clone(), LinkRows);
+        Self { db, links, scopes, settings, mail_queued, opens }
     }
 
     /// How long a report link works: the `report` purpose's max-age.
@@ -454,19 +460,11 @@ pub async fn open_link(
     now: SystemTime,
 ) -> Result<Result<LinkedView, Rejection>, DbErr> {
     let max_age = reports.link_max_age();
-    let db = &reports.db.read;
+    let reader = &reports.links;
     let opened = links::open(&reports.scopes.report, token, now, |link_id| async move {
-        // The link, its report and its owner in one query.
-        let found = report_link::Entity::find_by_id(link_id)
-            .find_also_related(report::Entity)
-            .find_also(report_link::Entity, user::Entity)
-            .one(db);
-        Ok(match found.await? {
-            Some((link, Some(report), Some(owner))) => {
-                Some((LinkedReport { link, report, max_age }, owner))
-            }
-            _ => None,
-        })
+        // The link, its report and its owner in one query, shared with the views waiting.
+        let found = reader.submit(link_id).await?;
+        Ok(found.map(|(link, report, owner)| (LinkedReport { link, report, max_age }, owner)))
     })
     .await?;
     let linked = match opened {
@@ -488,6 +486,38 @@ pub async fn open_link(
         title: linked.report.title,
         body_html: linked.report.body_html,
     }))
+}
+
+/// What a report link opens, for whichever answer shows it (the page or the JSON for
+/// scripts): the report, or why not, the reason already logged.
+#[derive(Debug)]
+pub enum LinkReading {
+    Open(LinkedView),
+    /// One answer for every link that does not work; the reason went to the log.
+    DoesNotWork,
+    /// The database failed: not the link's fault.
+    Unavailable,
+}
+
+/// [`open_link`], with its refusals and failures logged once for every answer.
+pub async fn read_link(
+    reports: &Reports,
+    report_id: i64,
+    token: &str,
+    visit: Visit,
+    now: SystemTime,
+) -> LinkReading {
+    match open_link(reports, report_id, token, visit, now).await {
+        Ok(Ok(view)) => LinkReading::Open(view),
+        Ok(Err(rejection)) => {
+            tracing::debug!(%rejection, report = report_id, "report link refused");
+            LinkReading::DoesNotWork
+        }
+        Err(error) => {
+            tracing::error!(%error, "report link: database error");
+            LinkReading::Unavailable
+        }
+    }
 }
 
 /// Writes the opens counted so far, of report links and shares alike (the counter does so

@@ -15,14 +15,15 @@ mod confirm;
 mod guests;
 mod message;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
-    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
+    TransactionTrait as _,
 };
 use tokens::{Rejection, Revocation, Subject};
 use tokio::sync::Notify;
@@ -37,6 +38,7 @@ use crate::domain::{EmailAddress, SignInCode};
 use crate::entities::{outbox_message, report, share, share_browser, share_code, user};
 use crate::services::links::{self, Gone, LinkRow, Refused};
 use crate::services::opens::{Counter, Opens, Visit};
+use crate::services::reads_by_id::{self, ReadById, Reader};
 use crate::services::sign_in::CodeHasher;
 use crate::services::time::{from_unix, secs, unix_secs};
 use crate::services::{Db, Scopes, ShareSettings, SignInSettings, db, outbox};
@@ -45,6 +47,8 @@ use crate::services::{Db, Scopes, ShareSettings, SignInSettings, db, outbox};
 #[derive(Clone)]
 pub struct Shares {
     db: Db,
+    /// Shares are read in batches, for every view waiting (see `reads_by_id`).
+    rows: Reader<ShareRows>,
     scopes: Arc<Scopes>,
     site: Arc<SignInSettings>,
     settings: Arc<ShareSettings>,
@@ -63,7 +67,8 @@ impl Shares {
         mail_queued: Arc<Notify>,
         opens: Opens,
     ) -> Self {
-        Self { db, scopes, site, settings: Arc::new(settings), codes, mail_queued, opens }
+        let rows = reads_by_id::start(db.read.clone(), ShareRows);
+        Self { db, rows, scopes, site, settings: Arc::new(settings), codes, mail_queued, opens }
     }
 }
 
@@ -693,6 +698,31 @@ async fn load(
     })
 }
 
+/// A share's rows as every view of its link reads them: the share, its report and the
+/// report's owner.
+struct ShareRows;
+
+impl ReadById for ShareRows {
+    type Row = (share::Model, report::Model, user::Model);
+
+    async fn read(
+        &self,
+        db: &DatabaseConnection,
+        ids: BTreeSet<i64>,
+    ) -> Result<Vec<(i64, Self::Row)>, DbErr> {
+        let rows = share::Entity::find()
+            .filter(share::Column::Id.is_in(ids))
+            .find_also_related(report::Entity)
+            .find_also(share::Entity, user::Entity)
+            .all(db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(row, found, owner)| Some((row.id, (row, found?, owner?))))
+            .collect())
+    }
+}
+
 async fn guest_of(shares: &Shares, row: &share::Model) -> Result<Option<String>, DbErr> {
     let Some(guest_id) = row.guest_id else { return Ok(None) };
     Ok(user::Entity::find_by_id(guest_id).one(&shares.db.read).await?.map(|g| g.email))
@@ -709,9 +739,10 @@ async fn check(
     token: &str,
     now: SystemTime,
 ) -> Result<Result<links::Opened<ShareRow>, Refused>, DbErr> {
-    let db = &shares.db.read;
+    let rows = &shares.rows;
     links::open(&shares.scopes.share, token, now, |share_id| async move {
-        let found = load(db, share_id).await?;
+        // Shared with the views waiting: one query for all of them.
+        let found = rows.submit(share_id).await?;
         Ok(found.map(|(share, report, owner)| {
             let expires_at = expiry(shares, &share);
             (ShareRow { share, report, expires_at }, owner)

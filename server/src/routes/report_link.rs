@@ -8,12 +8,12 @@ use std::time::SystemTime;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, VARY};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
-use app::preloaded::{ReportLinkView, load_report_link, read_report_link};
-use app::services::reports::LinkedView;
+use app::preloaded::{ReportLinkView, load_report_link};
+use app::services::reports::{LinkReading, read_link};
 
 use super::preloaded;
 use crate::startup::AppState;
@@ -25,11 +25,11 @@ pub async fn report_link(State(state): State<AppState>, request: Request) -> Res
     let now = SystemTime::now();
     let reports = &state.services.reports;
     let mut response = if wants_json(request.headers()) {
-        let view = match report_id {
-            Some(id) => read_report_link(reports, id, &token, visit, now).await,
-            None => ReportLinkView::DoesNotWork,
+        let reading = match report_id {
+            Some(id) => read_link(reports, id, &token, visit, now).await,
+            None => LinkReading::DoesNotWork,
         };
-        answer_json(view)
+        answer_json(reading)
     } else {
         let view = match report_id {
             Some(id) => load_report_link(reports, id, &token, visit, now).await,
@@ -56,21 +56,26 @@ fn wants_json(headers: &HeaderMap) -> bool {
         && !accept.iter().any(|a| a.contains("text/html"))
 }
 
-fn answer_json(view: ReportLinkView<LinkedView>) -> Response {
-    let status = view.status();
-    let body = match view {
-        ReportLinkView::Open(view) => json!({
-            "id": view.report_id,
-            "title": view.title,
-            "body_html": view.body_html,
-            "updated": humantime::format_rfc3339_seconds(view.updated_at).to_string(),
-            "link_expires": view.link_expires_at
-                .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
-        }),
-        ReportLinkView::DoesNotWork => json!({ "error": "This link does not work." }),
-        ReportLinkView::Unavailable => {
-            json!({ "error": "The report cannot be read right now. Try again shortly." })
+fn answer_json(reading: LinkReading) -> Response {
+    let (status, body) = match reading {
+        LinkReading::Open(view) => (
+            StatusCode::OK,
+            json!({
+                "id": view.report_id,
+                "title": view.title,
+                "body_html": view.body_html,
+                "updated": humantime::format_rfc3339_seconds(view.updated_at).to_string(),
+                "link_expires": view.link_expires_at
+                    .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
+            }),
+        ),
+        LinkReading::DoesNotWork => {
+            (StatusCode::NOT_FOUND, json!({ "error": "This link does not work." }))
         }
+        LinkReading::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "error": "The report cannot be read right now. Try again shortly." }),
+        ),
     };
     (status, Json(body)).into_response()
 }

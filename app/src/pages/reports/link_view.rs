@@ -8,14 +8,13 @@ use leptos_meta::{Meta, Title};
 
 use super::summary::LinkedReport;
 
-/// What the page shows (`R`: the report, as the page shows it), and, over the service's
-/// view, what the JSON answer says. The server loads it before rendering
-/// ([`load_report_link`]) and hands it to the render as context: a read-only page has
-/// nothing to wait for once it is known, and rendering it through a resource and
-/// `<Suspense>` cost a fifth to a third of its time (see `bench/README.md`).
+/// What the page shows. The server loads it before rendering ([`load_report_link`]) and
+/// hands it to the render as context: a read-only page has nothing to wait for once it
+/// is known, and rendering it through a resource and `<Suspense>` cost a fifth to a third
+/// of its time (see `bench/README.md`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReportLinkView<R = LinkedReport> {
-    Open(R),
+pub enum ReportLinkView {
+    Open(LinkedReport),
     /// One answer for every link that does not work (the reason goes to the log).
     DoesNotWork,
     /// The database failed: not the link's fault.
@@ -23,8 +22,7 @@ pub enum ReportLinkView<R = LinkedReport> {
 }
 
 #[cfg(feature = "ssr")]
-impl<R> ReportLinkView<R> {
-    /// The same for the page and the JSON answer.
+impl ReportLinkView {
     pub fn status(&self) -> http::StatusCode {
         match self {
             Self::Open(_) => http::StatusCode::OK,
@@ -32,40 +30,9 @@ impl<R> ReportLinkView<R> {
             Self::Unavailable => http::StatusCode::SERVICE_UNAVAILABLE,
         }
     }
-
-    fn map<S>(self, f: impl FnOnce(R) -> S) -> ReportLinkView<S> {
-        match self {
-            Self::Open(report) => ReportLinkView::Open(f(report)),
-            Self::DoesNotWork => ReportLinkView::DoesNotWork,
-            Self::Unavailable => ReportLinkView::Unavailable,
-        }
-    }
 }
 
-/// Opens the report link `token` for report `report_id`, counting the visit, and logs why
-/// it opened nothing: the one reading of a report link, for the page and the JSON answer.
-#[cfg(feature = "ssr")]
-pub async fn read_report_link(
-    reports: &crate::services::reports::Reports,
-    report_id: i64,
-    token: &str,
-    visit: crate::services::reports::Visit,
-    now: std::time::SystemTime,
-) -> ReportLinkView<crate::services::reports::LinkedView> {
-    match crate::services::reports::open_link(reports, report_id, token, visit, now).await {
-        Ok(Ok(view)) => ReportLinkView::Open(view),
-        Ok(Err(rejection)) => {
-            tracing::debug!(%rejection, report = report_id, "report link refused");
-            ReportLinkView::DoesNotWork
-        }
-        Err(error) => {
-            tracing::error!(%error, "report link: database error");
-            ReportLinkView::Unavailable
-        }
-    }
-}
-
-/// [`read_report_link`], as the page shows it.
+/// Opens the report link `token` for report `report_id`, counting the visit.
 #[cfg(feature = "ssr")]
 pub async fn load_report_link(
     reports: &crate::services::reports::Reports,
@@ -75,14 +42,18 @@ pub async fn load_report_link(
     now: std::time::SystemTime,
 ) -> ReportLinkView {
     use crate::mail::describe::utc_time;
+    use crate::services::reports::{self, LinkReading};
 
-    let view = read_report_link(reports, report_id, token, visit, now).await;
-    view.map(|view| LinkedReport {
-        title: view.title,
-        body_html: view.body_html,
-        updated: utc_time(view.updated_at),
-        expires: view.link_expires_at.map(utc_time),
-    })
+    match reports::read_link(reports, report_id, token, visit, now).await {
+        LinkReading::Open(view) => ReportLinkView::Open(LinkedReport {
+            title: view.title,
+            body_html: view.body_html,
+            updated: utc_time(view.updated_at),
+            expires: view.link_expires_at.map(utc_time),
+        }),
+        LinkReading::DoesNotWork => ReportLinkView::DoesNotWork,
+        LinkReading::Unavailable => ReportLinkView::Unavailable,
+    }
 }
 
 /// `/reports/:id/view?token=…`, rendered by the server with the [`ReportLinkView`] it loaded.
