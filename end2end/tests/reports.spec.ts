@@ -6,6 +6,15 @@ import { hydrated, serious } from "./support/page";
 const MAIL = process.env.E2E_MAIL_DIR ?? "../target/e2e/mail";
 const signIn = (page: Page, email: string) => signInWith(page, email, MAIL);
 
+/** How many drafts `page` has sent to be saved so far. */
+function countSaves(page: Page): () => number {
+  let saves = 0;
+  page.on("request", (request) => {
+    if (request.method() === "POST" && request.url().endsWith("/api/reports/save")) saves += 1;
+  });
+  return () => saves;
+}
+
 test("a report link opens one report in another browser, read-only, until revoked", async ({ page, browser }) => {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
@@ -17,11 +26,19 @@ test("a report link opens one report in another browser, read-only, until revoke
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("New report");
   await hydrated(page);
   expect(await serious(page)).toEqual([]);
-  // A title of spaces passes the field's own check; the server's refusal shows on the
-  // page, with the draft still in the form.
+  // A title of spaces is refused by the field itself (its pattern): the browser does not
+  // send it.
+  const saves = countSaves(page);
   const markdown = "## Up\n\nSales rose by **42%**.\n\n<script>window.owned = 1</script>";
   await page.getByLabel("Title").fill("   ");
   await page.getByLabel("Report (Markdown)").fill(markdown);
+  await page.getByRole("button", { name: "Save report" }).click();
+  await expect(page.locator("#report-title:invalid")).toHaveCount(1);
+  // Sent anyway (the browser's checks off), the server refuses it and the island says
+  // why on the page, with the draft still in the form.
+  await page.locator("form", { has: page.getByLabel("Title") }).evaluate((form) => {
+    (form as HTMLFormElement).noValidate = true;
+  });
   await page.getByRole("button", { name: "Save report" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Give the report a title." })).toBeVisible();
   await expect(page).toHaveURL(/\/reports\/new$/);
@@ -29,6 +46,7 @@ test("a report link opens one report in another browser, read-only, until revoke
   await page.getByLabel("Title").fill("Quarterly numbers");
   await page.getByRole("button", { name: "Save report" }).click();
   await expect(page).toHaveURL(/\/reports\/\d+$/);
+  expect(saves()).toBe(2);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Quarterly numbers");
   await expect(page.locator(".report-body strong")).toHaveText("42%");
   expect(await page.evaluate(() => (window as any).owned)).toBeUndefined();
@@ -79,10 +97,17 @@ test("reports work without JavaScript", async ({ browser }) => {
   await context.addCookies(cookies);
   const plain = await context.newPage();
   await plain.goto("/reports/new");
+  // Without JavaScript too, a title of spaces is stopped by the browser, not answered
+  // with a bare server reply.
+  const saves = countSaves(plain);
+  await plain.getByLabel("Title").fill("   ");
+  await plain.getByRole("button", { name: "Save report" }).click();
+  await expect(plain.locator("#report-title:invalid")).toHaveCount(1);
   await plain.getByLabel("Title").fill("Plain");
   await plain.getByLabel("Report (Markdown)").fill("*works*");
   await plain.getByRole("button", { name: "Save report" }).click();
   await expect(plain).toHaveURL(/\/reports\/\d+$/);
+  expect(saves()).toBe(1);
   await expect(plain.locator(".report-body em")).toHaveText("works");
   const id = plain.url().match(/\/reports\/(\d+)$/)![1];
   // (axe runs as a script, so these pages are scanned in the test with JavaScript on.)

@@ -9,8 +9,10 @@ use super::summary::Access;
 use super::view::get_report;
 
 /// Saves a report (a new one when `id` is absent) and goes to it. A draft that cannot be
-/// saved is answered with the reason, which the form's island shows (without JavaScript the
-/// browser shows it alone); a report that is not the user's, with its 404 page.
+/// saved is answered with the reason, which the form's island shows. Without JavaScript
+/// that answer would reach the browser as bare text, so the form's own `required`,
+/// `pattern` and `maxlength` stop every such draft a person can type before it is sent.
+/// A report that is not the user's is answered with its 404 page.
 #[server(prefix = "/api", endpoint = "reports/save")]
 pub async fn save_report(
     id: Option<i64>,
@@ -117,8 +119,8 @@ pub fn EditReportPage() -> impl IntoView {
 }
 
 /// The title and body, and their save button: an island, so that a draft the server refuses
-/// (a title of spaces, a body over the limit once its line breaks are counted) is answered
-/// on the page, with the draft still in the form. Without the wasm it posts like any form.
+/// is answered on the page, with the draft still in the form. Without the wasm it posts
+/// like any form, and the browser checks the same rules first.
 #[island]
 fn ReportForm(
     /// The report being edited; `None` for a new one.
@@ -141,7 +143,18 @@ fn ReportForm(
             <ActionForm action attr:class="stack">
                 {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
                 <label for="report-title">"Title"</label>
-                <input id="report-title" name="title" type="text" required maxlength="200" value=title />
+                // `pattern`: a title of spaces is stopped before it is sent, JavaScript or
+                // not (`[\s\S]`, not `.`: a pasted title may hold a line separator).
+                <input
+                    id="report-title"
+                    name="title"
+                    type="text"
+                    required
+                    maxlength="200"
+                    pattern="[\\s\\S]*\\S[\\s\\S]*"
+                    title="Give the report a title."
+                    value=title
+                />
                 <label for="report-body">"Report (Markdown)"</label>
                 <textarea id="report-body" name="body" rows="16" maxlength="100000" aria-describedby="body-hint">
                     {body}

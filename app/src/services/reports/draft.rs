@@ -50,11 +50,17 @@ impl Draft {
         if title.chars().count() > MAX_TITLE_CHARS {
             return Err(DraftError::TitleTooLong);
         }
+        // What no form can send, refused before it is copied: CRLF at most halves it.
+        if markdown.chars().count() > 2 * MAX_BODY_CHARS {
+            return Err(DraftError::BodyTooLong);
+        }
+        // NUL is no text, and PostgreSQL refuses it in a text column. Counted after the
+        // line endings are normalised: a form sends each line break as CRLF, but its
+        // `maxlength` counts one character for it.
+        let markdown = markdown.replace("\r\n", "\n").replace('\0', "");
         if markdown.chars().count() > MAX_BODY_CHARS {
             return Err(DraftError::BodyTooLong);
         }
-        // NUL is no text, and PostgreSQL refuses it in a text column.
-        let markdown = markdown.replace("\r\n", "\n").replace('\0', "");
         Ok(Self { title: title.to_owned(), markdown })
     }
 
@@ -82,5 +88,14 @@ mod tests {
         assert_eq!(Draft::parse("t", &"x".repeat(100_001)), Err(DraftError::BodyTooLong));
         assert!(Draft::parse("t", &"é".repeat(100_000)).is_ok());
         assert_eq!(Draft::parse("t", "a\0b").unwrap().markdown(), "ab");
+    }
+
+    /// What a form's `maxlength` lets through is saved: it counts a line break once, and
+    /// the form sends it as CRLF.
+    #[test]
+    fn line_breaks_count_once_as_in_the_form() {
+        let lines = "x\r\n".repeat(50_000);
+        assert_eq!(Draft::parse("t", &lines).unwrap().markdown().chars().count(), 100_000);
+        assert_eq!(Draft::parse("t", &format!("{lines}y")), Err(DraftError::BodyTooLong));
     }
 }
