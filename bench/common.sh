@@ -67,10 +67,15 @@ start_server() {
 
 # The server's CPU time so far (user + system, in clock ticks) and its threads' context
 # switches so far, from /proc: what a run costs the server per request, apart from wrk,
-# which shares the machine's two cores with it.
+# which shares the machine's two cores with it. Nothing when the server is not running.
+# The switches are those of the threads alive at each reading: a thread that ends during
+# a run (Tokio's blocking threads end after 10 s idle) takes its count with it, so the
+# figure is a floor.
 server_usage() {
+  [ -n "$server_pid" ] && [ -r "/proc/$server_pid/stat" ] || return 0
   local ticks switches
-  ticks="$(awk '{print $14 + $15}' "/proc/$server_pid/stat" 2>/dev/null || echo 0)"
+  # The fields after the command name, which sits in parentheses and may hold spaces.
+  ticks="$(sed 's/.*) //' "/proc/$server_pid/stat" | awk '{print $12 + $13}')"
   switches="$({ cat /proc/"$server_pid"/task/*/status 2>/dev/null || true; } | awk '/ctxt_switches/ {s += $2} END {print s + 0}')"
   echo "$ticks $switches"
 }
@@ -90,7 +95,7 @@ run() {
   extra="$(grep -E "^(signed in|not 200):" <<<"$out" || true)"
   cost="$(awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" '/requests in/ {
       split(b, x, " "); split(a, y, " "); n = $1 + 0
-      if (n > 0) printf "cpu %5.1fus/req  switches %4.2f/req", (y[1] - x[1]) * 1e6 / hz / n, (y[2] - x[2]) / n
+      if (n > 0 && b != "" && a != "") printf "cpu %5.1fus/req  switches %4.2f/req", (y[1] - x[1]) * 1e6 / hz / n, (y[2] - x[2]) / n
     }' <<<"$out")"
   printf '%-40s %10s req/s   p50 %8s   p99 %8s   %s   %s %s\n' "$name" "$rps" "$p50" "$p99" "$cost" "${errors:-no errors}" "$extra"
   printf '%s|%s|%s\n' "$name" "$rps" "$p99" >>"$data/results"

@@ -61,6 +61,11 @@ impl TestApp {
         texts
     }
 
+    /// The SQLite database of an app from [`spawn_app`], as a URL.
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}/db/latchkey.db", self.data_dir.path().display())
+    }
+
     pub fn secret_file(&self) -> PathBuf {
         self.data_dir.path().join("secret.key")
     }

@@ -3,7 +3,7 @@
 //! never a 200 that a script would take for the report.
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CACHE_CONTROL};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, VARY};
 use sea_orm::{ConnectionTrait as _, Database};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -22,8 +22,7 @@ async fn links(app: &TestApp) -> (String, String) {
 
 /// Runs `sql` on the app's SQLite file from a connection of its own.
 async fn alter(app: &TestApp, sql: &str) {
-    let url = format!("sqlite://{}/db/latchkey.db", app.data_dir.path().display());
-    let db = Database::connect(url).await.unwrap();
+    let db = Database::connect(app.sqlite_url()).await.unwrap();
     db.execute_unprepared(sql).await.unwrap();
     db.close().await.unwrap();
 }
@@ -34,7 +33,8 @@ async fn a_link_page_says_when_the_database_fails_and_works_again_after() {
     let (report_link, share_link) = links(&app).await;
     let browser = app.person();
 
-    // The tables the links are read from are gone: every read of them fails.
+    // The tables the links are read from are gone: every read of them fails. (SQLite
+    // renames the other tables' references along, and back again below.)
     alter(&app, "ALTER TABLE report_links RENAME TO report_links_away").await;
     alter(&app, "ALTER TABLE shares RENAME TO shares_away").await;
 
@@ -49,11 +49,14 @@ async fn a_link_page_says_when_the_database_fails_and_works_again_after() {
     let json = app.client.get(&report_link).header(ACCEPT, "application/json").send().await;
     let json = json.unwrap();
     assert_eq!(json.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json.headers()[CACHE_CONTROL], "no-store");
+    assert!(json.headers().get_all(VARY).iter().any(|v| v == "Accept"));
     let body: serde_json::Value = json.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("cannot be read right now"), "{body}");
 
     let page = browser.get(&share_link).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-store");
     let html = page.text().await.unwrap();
     assert!(html.contains("The report cannot be opened right now"), "{html}");
 
@@ -73,16 +76,15 @@ async fn a_link_at_a_path_the_server_does_not_route_opens_nothing() {
     let (report_link, share_link) = links(&app).await;
     let browser = app.person();
 
-    // The router of the app matches these too; the server loads nothing for them.
+    // The app's router matches these too, but the server routes them to none of the link
+    // pages: they fall to the not-found answer (404), and no link is opened.
     let report_slash = report_link.replacen("/view?", "/view/?", 1);
     let share_slash = share_link.replacen("/shared?", "/shared/?", 1);
-    for (link, says) in
-        [(&report_slash, "This link does not work"), (&share_slash, "This link does not work")]
-    {
+    for link in [&report_slash, &share_slash] {
         let page = browser.get(link).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::NOT_FOUND, "{link}");
         let html = page.text().await.unwrap();
-        assert!(html.contains(says), "{link}: {html}");
+        assert!(html.contains("This link does not work"), "{link}: {html}");
         assert!(!html.contains("Quarterly numbers"), "{link}: {html}");
     }
 }

@@ -35,7 +35,12 @@ fn share_link(text: &str) -> Option<String> {
 
 /// Shares report `id` from the owner's page (as a form without JavaScript) and returns the
 /// link the guest's email carries, as the test server can open it.
-pub async fn share(app: &TestApp, owner: &reqwest::Client, id: i64, form: &[(&str, &str)]) -> String {
+pub async fn share(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    id: i64,
+    form: &[(&str, &str)],
+) -> String {
     let seen = app.mail_texts().len();
     let id_text = id.to_string();
     let mut fields = vec![("id", id_text.as_str())];
