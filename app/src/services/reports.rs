@@ -310,13 +310,7 @@ pub async fn prepare_link_mail(
     link_id: i64,
     now: SystemTime,
 ) -> Result<Option<ReportLinkMail>, DbErr> {
-    let db = &reports.db.read;
-    let Some((link, Some(found))) =
-        report_link::Entity::find_by_id(link_id).find_also_related(report::Entity).one(db).await?
-    else {
-        return Ok(None);
-    };
-    let Some(owner) = user::Entity::find_by_id(link.owner_id).one(db).await? else {
+    let Some((link, found, owner)) = reports.links.submit(link_id).await? else {
         return Ok(None);
     };
     let linked = LinkedReport { link, report: found, max_age: reports.link_max_age() };

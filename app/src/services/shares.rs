@@ -675,7 +675,7 @@ async fn load_live(
     share_id: i64,
     now: SystemTime,
 ) -> Result<Option<(share::Model, report::Model, user::Model)>, DbErr> {
-    let found = load(&shares.db.read, share_id).await?;
+    let found = shares.rows.submit(share_id).await?;
     Ok(found.filter(|(row, found, owner)| {
         owner.status == user::ACTIVE
             && row.owner_id == found.owner_id
@@ -683,22 +683,7 @@ async fn load_live(
     }))
 }
 
-async fn load(
-    db: &impl ConnectionTrait,
-    share_id: i64,
-) -> Result<Option<(share::Model, report::Model, user::Model)>, DbErr> {
-    let found = share::Entity::find_by_id(share_id)
-        .find_also_related(report::Entity)
-        .find_also(share::Entity, user::Entity)
-        .one(db)
-        .await?;
-    Ok(match found {
-        Some((row, Some(found), Some(owner))) => Some((row, found, owner)),
-        _ => None,
-    })
-}
-
-/// A share's rows as every view of its link reads them: the share, its report and the
+/// A share's rows as its link's views and emails read them: the share, its report and the
 /// report's owner.
 struct ShareRows;
 

@@ -1,4 +1,4 @@
-//! A report link's rows as every view of it reads them: the link, its report and its
+//! A report link's rows as its views and its email read them: the link, its report and its
 //! owner, in one query for all the views waiting (see `reads_by_id`).
 
 use std::collections::BTreeSet;
