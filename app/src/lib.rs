@@ -21,6 +21,8 @@ mod guest_browser;
 pub mod link_cookie;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod once_a_minute;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod request;

@@ -7,9 +7,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use app::once_a_minute::OnceAMinute;
 use app::request::ClientIp;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName};
@@ -27,32 +28,9 @@ pub struct ClientIpSource {
     pub local_site: bool,
     /// The "behind a proxy but no header" warning is logged once.
     pub warned: Arc<AtomicBool>,
-    /// Requests whose header was unusable, warned of at most once a minute.
-    pub unusable: Arc<Unusable>,
-}
-
-/// Counts requests whose header was unusable. Each is logged at debug level, and a warning
-/// with their number at most once a minute: a client that leaves the header out must not
-/// be able to write a warning per request (measured: a run of 10 s wrote 58,000).
-#[derive(Debug, Default)]
-pub struct Unusable {
-    since_warning: AtomicU64,
-    warned_minute: AtomicU64,
-}
-
-impl Unusable {
-    /// Counts one, in `minute` (since the epoch): `Some(n)` when a warning is due, `n` being
-    /// how many there were since the last one.
-    fn count(&self, minute: u64) -> Option<u64> {
-        self.since_warning.fetch_add(1, Ordering::Relaxed);
-        let last = self.warned_minute.load(Ordering::Relaxed);
-        let due = last != minute
-            && self
-                .warned_minute
-                .compare_exchange(last, minute, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok();
-        due.then(|| self.since_warning.swap(0, Ordering::Relaxed))
-    }
+    /// Requests whose header was unusable: each is logged at debug level, and a warning
+    /// with their number at most once a minute.
+    pub unusable: Arc<OnceAMinute>,
 }
 
 pub async fn insert_client_ip(
@@ -69,12 +47,7 @@ pub async fn insert_client_ip(
             Ok(client) => client,
             Err(entry) => {
                 tracing::debug!(header = %name, entry, %peer, "client address header unusable; using the peer address");
-                let minute = SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs()
-                    / 60;
-                if let Some(requests) = source.unusable.count(minute) {
+                if let Some(requests) = source.unusable.occurred(SystemTime::now()) {
                     tracing::warn!(header = %name, entry, %peer, requests, "client address header unusable; using the peer address (requests: how many since the last such warning)");
                 }
                 peer
@@ -135,16 +108,6 @@ fn is_private(ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_unusable_header_is_warned_of_once_a_minute_with_a_count() {
-        let unusable = Unusable::default();
-        assert_eq!(unusable.count(1_000), Some(1));
-        assert_eq!(unusable.count(1_000), None);
-        assert_eq!(unusable.count(1_000), None);
-        assert_eq!(unusable.count(1_001), Some(3), "the two held back, and this one");
-        assert_eq!(unusable.count(1_001), None);
-    }
 
     fn xff(values: &[&'static str]) -> HeaderMap {
         let mut headers = HeaderMap::new();

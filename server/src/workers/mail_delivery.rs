@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use app::entities::outbox_message;
 use app::mail;
+use app::once_a_minute::OnceAMinute;
 use app::services::{Services, email_change, outbox, reports, shares, sign_in};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -57,12 +58,12 @@ pub async fn run(
     );
     let sign_in_in_flight = Arc::new(AtomicU64::new(0));
     let mut in_flight = JoinSet::new();
-    let mut warned_minute = None;
+    let at_ceiling = OnceAMinute::default();
     while !*stopping.borrow() {
         let free = delivery.concurrency.saturating_sub(in_flight.len());
         let mut claimed = 0;
         if free > 0 {
-            match claim(&services, delivery, free, &sign_in_in_flight, &mut warned_minute).await {
+            match claim(&services, delivery, free, &sign_in_in_flight, &at_ceiling).await {
                 Ok(messages) => {
                     claimed = messages.len();
                     for message in messages {
@@ -115,21 +116,18 @@ async fn claim(
     delivery: Delivery,
     free: usize,
     sign_in_in_flight: &AtomicU64,
-    warned_minute: &mut Option<u64>,
+    at_ceiling: &OnceAMinute,
 ) -> Result<Vec<outbox_message::Model>, sea_orm::DbErr> {
     let now = SystemTime::now();
     let db = &services.db.write;
     let sent = outbox::sign_in_sent_since(db, now - MINUTE).await?;
     let used = sent + sign_in_in_flight.load(Ordering::Relaxed);
     let room = u64::from(delivery.sign_in_per_minute).saturating_sub(used);
-    if room == 0 {
-        let minute = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs() / 60;
-        if warned_minute.replace(minute) != Some(minute) {
-            tracing::warn!(
-                per_minute = delivery.sign_in_per_minute,
-                "site-wide ceiling of sign-in emails per minute reached; the rest wait, in fair order"
-            );
-        }
+    if room == 0 && at_ceiling.occurred(now).is_some() {
+        tracing::warn!(
+            per_minute = delivery.sign_in_per_minute,
+            "site-wide ceiling of sign-in emails per minute reached; the rest wait, in fair order"
+        );
     }
     let limit = u64::try_from(free).unwrap_or(1);
     let fairness =

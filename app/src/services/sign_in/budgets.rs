@@ -15,7 +15,6 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::SystemTime;
 
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -25,6 +24,7 @@ use sea_orm::{
 };
 
 use crate::entities::code_failure;
+use crate::once_a_minute::OnceAMinute;
 use crate::services::CodeBudgets;
 use crate::services::network::block;
 use crate::services::time::{secs, unix_secs};
@@ -43,16 +43,16 @@ pub enum Spent {
     Site,
 }
 
-/// The budgets, and when the site-wide pause was last logged (one warning a minute).
+/// The budgets, and the warning that codes are paused site-wide (once a minute).
 #[derive(Clone)]
 pub(super) struct Budgets {
     limits: Arc<CodeBudgets>,
-    site_warned_minute: Arc<AtomicI64>,
+    site_paused: Arc<OnceAMinute>,
 }
 
 impl Budgets {
     pub fn new(limits: CodeBudgets) -> Self {
-        Self { limits: Arc::new(limits), site_warned_minute: Arc::default() }
+        Self { limits: Arc::new(limits), site_paused: Arc::default() }
     }
 
     /// Draws one try for `address` from `client_ip`, or says which budget is spent.
@@ -101,7 +101,7 @@ impl Budgets {
         // A refused try costs nothing to keep: a flood must not grow the table.
         take_back(db, ids).await?;
         if over.spent == Spent::Site {
-            self.warn_paused(now_secs);
+            self.warn_paused(now);
         }
         Ok(Err(over.spent))
     }
@@ -143,12 +143,12 @@ impl Budgets {
         buckets
     }
 
-    fn warn_paused(&self, now: i64) {
-        let minute = now / 60;
-        if self.site_warned_minute.swap(minute, Ordering::Relaxed) != minute {
+    fn warn_paused(&self, now: SystemTime) {
+        if let Some(refused) = self.site_paused.occurred(now) {
             tracing::warn!(
                 per_minute = self.limits.site_per_minute,
-                "site-wide ceiling of wrong sign-in codes reached: codes typed without a link are paused for everyone (links still work)"
+                refused,
+                "site-wide ceiling of wrong sign-in codes reached: codes typed without a link are paused for everyone, links still work (refused: how many since the last such warning)"
             );
         }
     }
