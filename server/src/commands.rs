@@ -107,7 +107,7 @@ async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
     let database_error = |e: sea_orm::DbErr| Failure::runtime(format!("database error: {e}"));
     // An address another account left by an email change that it may still undo: an
     // account made there would make that undo deactivate it instead.
-    let undo_max_age = config.purposes.email_undo.max_age();
+    let undo_max_age = config.purposes.address_kept_for();
     let now = SystemTime::now();
     for email in &emails {
         let holder = accounts::find_by_email(&db.write, email).await.map_err(database_error)?;

@@ -3,6 +3,8 @@
 //! Built once at start-up from the operator's max-ages, so no feature can fall back on a
 //! default rule by accident: a purpose's rules exist in one place, this value.
 
+use std::time::Duration;
+
 use tokens::{KeyRing, Purpose, Scope, purpose};
 
 /// Each purpose's rules, as configured (the defaults are `tokens::purpose`'s).
@@ -30,6 +32,14 @@ impl Default for Purposes {
             email_change: purpose::EMAIL_CHANGE,
             email_undo: purpose::EMAIL_UNDO,
         }
+    }
+}
+
+impl Purposes {
+    /// How long an address an account left stays kept for it (see `accounts::Reserved`):
+    /// as long as the undo link emailed to that address works.
+    pub fn address_kept_for(&self) -> Option<Duration> {
+        self.email_undo.max_age()
     }
 }
 
@@ -63,12 +73,15 @@ impl Scopes {
             sign_in_codes: tokens::Prf::new(ring, "sign-in code"),
         }
     }
+
+    /// See [`Purposes::address_kept_for`].
+    pub fn address_kept_for(&self) -> Option<Duration> {
+        self.email_undo.purpose().max_age()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use tokens::Secret;
 
     use super::*;
@@ -83,5 +96,17 @@ mod tests {
         assert_eq!(scopes.report.purpose().max_age(), Some(Duration::from_secs(60)));
         assert_eq!(scopes.login.purpose(), &purpose::LOGIN);
         assert_eq!(scopes.ws.purpose(), &purpose::WS);
+    }
+
+    #[test]
+    fn an_address_is_kept_as_long_as_its_undo_link_works() {
+        let week = Duration::from_secs(7 * 86_400);
+        let purposes = Purposes {
+            email_undo: purpose::EMAIL_UNDO.with_max_age(Some(week)).unwrap(),
+            ..Purposes::default()
+        };
+        let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &purposes);
+        assert_eq!(purposes.address_kept_for(), Some(week));
+        assert_eq!(scopes.address_kept_for(), Some(week));
     }
 }

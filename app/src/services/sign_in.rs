@@ -75,7 +75,7 @@ impl SignIn {
     ) -> Self {
         let placement = Placement::for_backend(db.write.get_database_backend());
         let login_max_age = login_max_age(&scopes);
-        let undo_max_age = scopes.email_undo.purpose().max_age();
+        let undo_max_age = scopes.address_kept_for();
         let rules = SignInRules { settings: settings.clone(), login_max_age, undo_max_age };
         let writer = writer::start(db.write.clone(), rules, mail_queued, placement);
         let links = link_check::start(db.read.clone(), scopes.clone(), placement);
@@ -215,7 +215,7 @@ pub async fn prepare_mail(
     // Only a new account or a guest could take a kept address; checked here, off the
     // request path, and again when the request is redeemed.
     if holder.as_ref().is_none_or(|u| u.status == user::GUEST) {
-        let undo_max_age = sign_in.scopes.email_undo.purpose().max_age();
+        let undo_max_age = sign_in.scopes.address_kept_for();
         let holder_id = holder.as_ref().map(|u| u.id);
         if let Some(kept) =
             accounts::reserved(db, &request.email, holder_id, undo_max_age, now).await?
@@ -517,7 +517,7 @@ pub async fn verify_code(
     let request_id = request.id;
     let replaces = replaces.map(str::to_owned);
     let finishing = Finishing { request, user: existing, from, replaces };
-    let undo_max_age = sign_in.scopes.email_undo.purpose().max_age();
+    let undo_max_age = sign_in.scopes.address_kept_for();
     let finished = finish_many(&txn, vec![finishing], undo_max_age, now).await?;
     let idle = sign_in.settings.session_idle;
     let event = activity::Event::SignedInWithCode;
