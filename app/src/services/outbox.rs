@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
-use sea_orm::sea_query::{Asterisk, Expr, ExprTrait as _, Query, UnionType};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait as _, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _, Set,
@@ -81,6 +81,23 @@ pub struct Fairness {
 /// many. Past it a network is a flood (or a very busy shared one) either way, and counting
 /// on would cost every batch of requests, and every claim, the flood's size.
 pub const RANK_CAP: u64 = 100;
+
+/// `SELECT <labels>, COUNT(*) AS n FROM (<rows> LIMIT <at_most>)`: how many rows `rows`
+/// selects, counted no further than `at_most`, so that a flood's count costs no more than
+/// that to read (see [`RANK_CAP`]). Both the requests' and the claims' counts of a
+/// network's volume are made this way.
+pub(crate) fn count_at_most(
+    mut rows: SelectStatement,
+    at_most: u64,
+    labels: impl IntoIterator<Item = (Expr, &'static str)>,
+) -> SelectStatement {
+    rows.limit(at_most);
+    let mut count = Query::select();
+    for (value, name) in labels {
+        count.expr_as(value, name);
+    }
+    count.expr_as(Expr::col(Asterisk).count(), "n").from_subquery(rows, "recent").to_owned()
+}
 
 /// Candidates looked at per round beyond those wanted, so that a flood's stale ranks are
 /// raised many at a time; rounds per claim, so that one claim stays short.
@@ -191,13 +208,8 @@ async fn raise_stale_ranks(
             .column(message::Column::Id)
             .filter(message::Column::Network.eq(network))
             .filter(message::Column::CreatedAt.gt(unix_secs(since)))
-            .limit(RANK_CAP + 1)
             .into_query();
-        Query::select()
-            .expr_as(Expr::val(network), "network")
-            .expr_as(Expr::col(Asterisk).count(), "n")
-            .from_subquery(recent, "recent")
-            .to_owned()
+        count_at_most(recent, RANK_CAP + 1, [(Expr::val(network), "network")])
     };
     let networks: Vec<&str> = networks.into_iter().collect();
     let mut volume: HashMap<String, i64> = HashMap::new();

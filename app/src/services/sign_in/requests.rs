@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sea_orm::sea_query::{Asterisk, Expr, ExprTrait as _, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait as _, UnionType};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbErr, EntityTrait as _,
     QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
@@ -129,14 +129,9 @@ async fn recent_counts(
             .filter(C::Network.eq(network))
             .filter(C::Mailed.eq(true))
             .filter(C::CreatedAt.gt(since))
-            .limit(outbox::RANK_CAP)
             .into_query();
-        Query::select()
-            .expr_as(Expr::val(PER_NETWORK), "kind")
-            .expr_as(Expr::val(network), "key")
-            .expr_as(Expr::col(Asterisk).count(), "n")
-            .from_subquery(recent, "recent")
-            .to_owned()
+        let labels = [(Expr::val(PER_NETWORK), "kind"), (Expr::val(network), "key")];
+        outbox::count_at_most(recent, outbox::RANK_CAP, labels)
     };
     let ips = batch.iter().map(|p| p.client_ip.as_str()).collect();
     let networks: BTreeSet<&str> = batch.iter().map(|p| p.network.as_str()).collect();
