@@ -1,5 +1,5 @@
 //! SQLite only: copies the write-ahead log back into the database file in the background,
-//! on a reader connection, so that the one writer never waits for it.
+//! on a reader connection, so that the one writer has little of it left to copy itself.
 //!
 //! The log restarts from its beginning when a write begins after everything in it was
 //! copied; under steady load that happens often enough (the sign-in load tests' logs stayed
