@@ -319,7 +319,7 @@ async fn the_old_address_is_kept_for_the_undo(database: TestDatabase) {
     moved(&s, bob.id, "bob@new.example", now).await;
     let week = Duration::from_secs(7 * 86_400);
     let kept =
-        |at| app::services::accounts::reserved(&s.db.read, "bob@example.com", None, Some(week), at);
+        |at| app::services::accounts::reserved(&s.db.read, "bob@example.com", None, week, at);
     assert_eq!(kept(now).await.unwrap().map(|k| k.user_id), Some(bob.id));
     assert_eq!(kept(now + week).await.unwrap(), None);
 }

@@ -107,12 +107,12 @@ async fn add_users(config: Config, emails: &[String]) -> Result<(), Failure> {
     let database_error = |e: sea_orm::DbErr| Failure::runtime(format!("database error: {e}"));
     // An address another account left by an email change that it may still undo: an
     // account made there would make that undo deactivate it instead.
-    let undo_max_age = config.purposes.address_kept_for();
+    let kept_for = config.purposes.address_kept_for();
     let now = SystemTime::now();
     for email in &emails {
         let holder = accounts::find_by_email(&db.write, email).await.map_err(database_error)?;
         let holder = holder.map(|account| account.id);
-        let kept = accounts::reserved(&db.write, email.as_str(), holder, undo_max_age, now);
+        let kept = accounts::reserved(&db.write, email.as_str(), holder, kept_for, now);
         if let Some(kept) = kept.await.map_err(database_error)? {
             return Err(Failure::runtime(format!(
                 "{email} is kept until {} for user {}, which changed its address from it and may \

@@ -83,8 +83,7 @@ pub struct Reserved {
     pub moved_to: String,
     /// When it moved.
     pub moved_at: SystemTime,
-    /// When the undo link stops working, or [`KEPT_AT_MOST`] after the move if it never
-    /// does.
+    /// When it stops being kept (see `Scopes::address_kept_for`).
     pub until: SystemTime,
 }
 
@@ -94,20 +93,16 @@ pub fn address_lock(email: &str) -> String {
     format!("address:{email}")
 }
 
-/// How long an address is kept when the undo link has no max-age: for ever would close
-/// every address any account ever left to everyone else.
-pub const KEPT_AT_MOST: Duration = Duration::from_secs(30 * 86_400);
-
 /// Whether `email` is kept for an account other than `holder` (the account with that
-/// address now, if any): see [`Reserved`]. `undo_max_age` is the undo link's.
+/// address now, if any): see [`Reserved`]. `kept_for`: `Scopes::address_kept_for`.
 pub async fn reserved(
     db: &impl ConnectionTrait,
     email: &str,
     holder: Option<i64>,
-    undo_max_age: Option<Duration>,
+    kept_for: Duration,
     now: SystemTime,
 ) -> Result<Option<Reserved>, DbErr> {
-    let mut found = reservations(db, [email], undo_max_age, now).await?;
+    let mut found = reservations(db, [email], kept_for, now).await?;
     found.retain(|(_, reserved)| Some(reserved.user_id) != holder);
     Ok(found.pop().map(|(_, reserved)| reserved))
 }
@@ -117,11 +112,11 @@ pub async fn reserved(
 pub async fn reservations<'a>(
     db: &impl ConnectionTrait,
     emails: impl IntoIterator<Item = &'a str>,
-    undo_max_age: Option<Duration>,
+    kept_for: Duration,
     now: SystemTime,
 ) -> Result<Vec<(String, Reserved)>, DbErr> {
     // The undo link is minted as of the row's creation (see `email_change::prepare_mail`).
-    let age = i64::try_from(undo_max_age.unwrap_or(KEPT_AT_MOST).as_secs()).unwrap_or(i64::MAX);
+    let age = i64::try_from(kept_for.as_secs()).unwrap_or(i64::MAX);
     let rows = email_change::Entity::find()
         .filter(email_change::Column::OldEmail.is_in(emails))
         .filter(email_change::Column::Status.eq(email_change::CONFIRMED))

@@ -436,8 +436,8 @@ async fn reserved_for_another(
     account: i64,
     now: SystemTime,
 ) -> Result<Option<accounts::Reserved>, DbErr> {
-    let undo_max_age = changes.scopes.address_kept_for();
-    accounts::reserved(db, email.as_str(), Some(account), undo_max_age, now).await
+    let kept_for = changes.scopes.address_kept_for();
+    accounts::reserved(db, email.as_str(), Some(account), kept_for, now).await
 }
 
 /// Sets the account's address and bumps its epoch, if it is still as `account` says (same
@@ -547,8 +547,8 @@ pub async fn prepare_mail(
         }
         outbox_message::EMAIL_TAKEN => {
             let held = accounts::holder_of(db, &row.new_email).await?.map(|holder| holder.id);
-            let undo_max_age = changes.scopes.address_kept_for();
-            let reserved = accounts::reserved(db, &row.new_email, held, undo_max_age, now).await?;
+            let kept_for = changes.scopes.address_kept_for();
+            let reserved = accounts::reserved(db, &row.new_email, held, kept_for, now).await?;
             Some(match reserved {
                 Some(reserved) => ChangeMail::Reserved { to: row.new_email, until: reserved.until },
                 None => ChangeMail::Taken { to: row.new_email },

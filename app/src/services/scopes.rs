@@ -35,11 +35,16 @@ impl Default for Purposes {
     }
 }
 
+/// How long an address is kept when the undo link has no max-age: for ever would close
+/// every address any account ever left to everyone else.
+pub const KEPT_AT_MOST: Duration = Duration::from_secs(30 * 86_400);
+
 impl Purposes {
     /// How long an address an account left stays kept for it (see `accounts::Reserved`):
-    /// as long as the undo link emailed to that address works.
-    pub fn address_kept_for(&self) -> Option<Duration> {
-        self.email_undo.max_age()
+    /// as long as the undo link emailed to that address works, or [`KEPT_AT_MOST`] if that
+    /// link never expires.
+    pub fn address_kept_for(&self) -> Duration {
+        self.email_undo.max_age().unwrap_or(KEPT_AT_MOST)
     }
 }
 
@@ -75,8 +80,8 @@ impl Scopes {
     }
 
     /// See [`Purposes::address_kept_for`].
-    pub fn address_kept_for(&self) -> Option<Duration> {
-        self.email_undo.purpose().max_age()
+    pub fn address_kept_for(&self) -> Duration {
+        self.email_undo.purpose().max_age().unwrap_or(KEPT_AT_MOST)
     }
 }
 
@@ -106,7 +111,15 @@ mod tests {
             ..Purposes::default()
         };
         let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &purposes);
-        assert_eq!(purposes.address_kept_for(), Some(week));
-        assert_eq!(scopes.address_kept_for(), Some(week));
+        assert_eq!(purposes.address_kept_for(), week);
+        assert_eq!(scopes.address_kept_for(), week);
+
+        let forever = Purposes {
+            email_undo: purpose::EMAIL_UNDO.with_max_age(None).unwrap(),
+            ..Purposes::default()
+        };
+        let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &forever);
+        assert_eq!(forever.address_kept_for(), KEPT_AT_MOST);
+        assert_eq!(scopes.address_kept_for(), KEPT_AT_MOST, "not for ever");
     }
 }

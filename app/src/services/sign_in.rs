@@ -75,8 +75,8 @@ impl SignIn {
     ) -> Self {
         let placement = Placement::for_backend(db.write.get_database_backend());
         let login_max_age = login_max_age(&scopes);
-        let undo_max_age = scopes.address_kept_for();
-        let rules = SignInRules { settings: settings.clone(), login_max_age, undo_max_age };
+        let address_kept_for = scopes.address_kept_for();
+        let rules = SignInRules { settings: settings.clone(), login_max_age, address_kept_for };
         let writer = writer::start(db.write.clone(), rules, mail_queued, placement);
         let links = link_check::start(db.read.clone(), scopes.clone(), placement);
         let budgets = Budgets::new(settings.code_budgets.clone());
@@ -215,10 +215,9 @@ pub async fn prepare_mail(
     // Only a new account or a guest could take a kept address; checked here, off the
     // request path, and again when the request is redeemed.
     if holder.as_ref().is_none_or(|u| u.status == user::GUEST) {
-        let undo_max_age = sign_in.scopes.address_kept_for();
+        let kept_for = sign_in.scopes.address_kept_for();
         let holder_id = holder.as_ref().map(|u| u.id);
-        if let Some(kept) =
-            accounts::reserved(db, &request.email, holder_id, undo_max_age, now).await?
+        if let Some(kept) = accounts::reserved(db, &request.email, holder_id, kept_for, now).await?
         {
             return Ok(Some(SignInEmail::AddressKept(AddressKeptMail {
                 to: request.email,
@@ -517,8 +516,8 @@ pub async fn verify_code(
     let request_id = request.id;
     let replaces = replaces.map(str::to_owned);
     let finishing = Finishing { request, user: existing, from, replaces };
-    let undo_max_age = sign_in.scopes.address_kept_for();
-    let finished = finish_many(&txn, vec![finishing], undo_max_age, now).await?;
+    let kept_for = sign_in.scopes.address_kept_for();
+    let finished = finish_many(&txn, vec![finishing], kept_for, now).await?;
     let idle = sign_in.settings.session_idle;
     let event = activity::Event::SignedInWithCode;
     let started = signed_in::start_sessions(&txn, finished, &event, now, idle).await?.pop();

@@ -47,12 +47,12 @@ pub(super) struct Finishing {
 /// address) changed since it was checked is refused. Refusals are answers, not errors: the
 /// request stays consumed if the caller commits (the writer does, for a batch of links, as
 /// whatever refused them revoked them anyway; a lone code rolls back). An address kept for
-/// another account (see `accounts::Reserved`; `undo_max_age` is the undo link's) signs
+/// another account (see `accounts::Reserved`; `kept_for`: `Scopes::address_kept_for`) signs
 /// nobody in.
 pub(super) async fn finish_many(
     txn: &impl ConnectionTrait,
     items: Vec<Finishing>,
-    undo_max_age: Option<Duration>,
+    kept_for: Duration,
     now: SystemTime,
 ) -> Result<Vec<Result<Finished, Rejection>>, DbErr> {
     if items.is_empty() {
@@ -97,7 +97,7 @@ pub(super) async fn finish_many(
     let kept: HashSet<String> = if holders.is_empty() {
         HashSet::new()
     } else {
-        accounts::reservations(txn, holders.keys().copied(), undo_max_age, now)
+        accounts::reservations(txn, holders.keys().copied(), kept_for, now)
             .await?
             .into_iter()
             .filter(|(email, kept)| holders.get(email.as_str()) != Some(&Some(kept.user_id)))
@@ -215,6 +215,7 @@ mod tests {
 
     use super::*;
     use crate::services::accounts;
+    use crate::services::scopes::KEPT_AT_MOST;
     use crate::services::sign_in::requests::Pending;
 
     async fn request(
@@ -265,7 +266,7 @@ mod tests {
 
         let txn = db.begin().await.unwrap();
         let items = vec![item(first, Some(before)), item(second, after)];
-        let answers = finish_many(&txn, items, None, now).await.unwrap();
+        let answers = finish_many(&txn, items, KEPT_AT_MOST, now).await.unwrap();
         assert!(matches!(answers[0], Err(Rejection::BadSignature)));
         assert!(matches!(&answers[1], Ok(finished) if finished.token_epoch == 1));
     }
@@ -287,7 +288,8 @@ mod tests {
             .unwrap();
 
         let txn = db.begin().await.unwrap();
-        let answers = finish_many(&txn, vec![item(pending, None)], None, now).await.unwrap();
+        let answers =
+            finish_many(&txn, vec![item(pending, None)], KEPT_AT_MOST, now).await.unwrap();
         assert!(matches!(answers[..], [Err(Rejection::InactiveSubject)]));
         let account = user::Entity::find_by_id(account.id).one(&txn).await.unwrap().unwrap();
         assert_eq!(account.last_sign_in_at, None);

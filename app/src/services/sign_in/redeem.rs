@@ -22,12 +22,12 @@ pub struct Spend {
 
 /// Spends `links` in the caller's transaction and signs their holders in, each with a new
 /// session lasting `idle`; answers each, in order. A link that another request spent since
-/// it was checked is refused. `undo_max_age`: see `finish_many`.
+/// it was checked is refused. `kept_for`: see `finish_many`.
 pub(super) async fn spend(
     txn: &DatabaseTransaction,
     links: &[&Spend],
     idle: Duration,
-    undo_max_age: Option<Duration>,
+    kept_for: Duration,
 ) -> Result<Vec<Result<SignedIn, Rejection>>, DbErr> {
     // A batch is written at one instant: the latest of its requests' clocks.
     let Some(now) = links.iter().map(|l| l.now).max() else {
@@ -55,7 +55,7 @@ pub(super) async fn spend(
             Err(rejection) => answers.push(Some(Err(rejection))),
         }
     }
-    let finished = finish_many(txn, items, undo_max_age, now).await?;
+    let finished = finish_many(txn, items, kept_for, now).await?;
     let started = start_sessions(txn, finished, &Event::SignedInWithLink, now, idle).await?;
     for (index, started) in waiting.into_iter().zip(started) {
         answers[index] = Some(started);

@@ -83,9 +83,9 @@ pub struct Written {
 pub(super) struct SignInRules {
     pub settings: Arc<SignInSettings>,
     pub login_max_age: Duration,
-    /// How long an address an account left stays kept for it: the undo link's max-age
-    /// (see `accounts::Reserved`).
-    pub undo_max_age: Option<Duration>,
+    /// How long an address an account left stays kept for it
+    /// (`Scopes::address_kept_for`).
+    pub address_kept_for: Duration,
 }
 
 /// What the rate limits and fair delivery need of a batch's senders, in one query: recent

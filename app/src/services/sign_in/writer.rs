@@ -80,7 +80,7 @@ impl Batch for Writes {
         let txn = db::begin_for_limits(&self.write, immediate).await?;
         let requests = requests::write(&txn, &self.rules, &requests).await?;
         let idle = self.rules.settings.session_idle;
-        let spends = redeem::spend(&txn, &spends, idle, self.rules.undo_max_age).await?;
+        let spends = redeem::spend(&txn, &spends, idle, self.rules.address_kept_for).await?;
         txn.commit().await?;
         if requests.iter().any(|w| w.outcome == Outcome::Queued) {
             self.mail_queued.notify_one();
