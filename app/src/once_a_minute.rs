@@ -22,8 +22,9 @@ impl OnceAMinute {
         let minute = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs() / 60;
         self.since_warning.fetch_add(1, Ordering::Relaxed);
         let last = self.warned_minute.load(Ordering::Relaxed);
-        // Of two threads seeing a new minute, only the one that swaps it in warns.
-        let due = last != minute
+        // Of two threads seeing a new minute, only the one that swaps it in warns; a caller
+        // whose `now` was read before the last warning's cannot move the minute back.
+        let due = minute > last
             && self
                 .warned_minute
                 .compare_exchange(last, minute, Ordering::Relaxed, Ordering::Relaxed)
@@ -47,5 +48,8 @@ mod tests {
         assert_eq!(warnings.occurred(at(60_059)), None);
         assert_eq!(warnings.occurred(at(60_060)), Some(3), "the two held back, and this one");
         assert_eq!(warnings.occurred(at(60_061)), None);
+        assert_eq!(warnings.occurred(at(60_059)), None, "a late caller's earlier minute");
+        assert_eq!(warnings.occurred(at(60_062)), None);
+        assert_eq!(warnings.occurred(at(60_120)), Some(4));
     }
 }

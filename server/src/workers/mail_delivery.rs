@@ -123,6 +123,7 @@ async fn claim(
     let sent = outbox::sign_in_sent_since(db, now - MINUTE).await?;
     let used = sent + sign_in_in_flight.load(Ordering::Relaxed);
     let room = u64::from(delivery.sign_in_per_minute).saturating_sub(used);
+    // Its count (of polls at the ceiling) would say nothing: the warning carries none.
     if room == 0 && at_ceiling.occurred(now).is_some() {
         tracing::warn!(
             per_minute = delivery.sign_in_per_minute,

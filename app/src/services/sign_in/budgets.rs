@@ -148,7 +148,7 @@ impl Budgets {
             tracing::warn!(
                 per_minute = self.limits.site_per_minute,
                 refused,
-                "site-wide ceiling of wrong sign-in codes reached: codes typed without a link are paused for everyone, links still work (refused: how many since the last such warning)"
+                "site-wide ceiling of wrong sign-in codes reached: codes typed without a link are paused for everyone, links still work (refused: tries this ceiling refused since the last such warning)"
             );
         }
     }
