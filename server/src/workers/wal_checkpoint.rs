@@ -6,12 +6,13 @@
 //! within tens of MiB). Measured here: without this worker, a process writing steadily
 //! (30,000 rows, one statement each) never checkpointed and its log reached 800 MB (why
 //! SQLite's automatic checkpoint did not run there was not found). Under the sign-in load
-//! tests, though, the writer's COMMITs do run it (profiled on 2026-12-06), and those are
-//! what let the log restart: with them switched off (`wal_autocheckpoint = 0`) the log
-//! never restarted and p99 rose from 15–18 to 89–140 ms (bench/README.md). So both stay:
-//! this worker copies most of the log off the writer's thread, and the writer's own
-//! checkpoints find little left to copy. Writes that never pause leave the log no moment to
-//! restart in: past a bound, it is truncated, which briefly holds the writer.
+//! tests, though, the writer's COMMITs do run it (profiled on 2026-12-06), and switching
+//! that off (`wal_autocheckpoint = 0`) raised p99 from 15–18 to 89–140 ms (bench/README.md),
+//! presumably because only a checkpoint completed just before a write lets the log restart
+//! (its size was not watched). So both stay: this worker copies most of the log off the
+//! writer's thread, and the writer's own checkpoints find little left to copy. Writes that
+//! never pause leave the log no moment to restart in: past a bound, it is truncated, which
+//! briefly holds the writer.
 
 use std::time::Duration;
 
