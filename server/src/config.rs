@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::services::Purposes;
+use app::services::{Purposes, sign_in};
 use clap::Args;
 use tokens::{Purpose, purpose};
 
@@ -396,12 +396,15 @@ impl TryFrom<RawConfig> for Config {
             let max_age = parse_max_age(text).map_err(|m| ConfigError::new(setting, m))?;
             purpose.with_max_age(max_age).map_err(|e| ConfigError::new(setting, e.to_string()))
         };
+        const LOGIN_MAX_AGE: &str = "LATCHKEY_LOGIN_MAX_AGE (--login-max-age)";
+        let login = rules(purpose::LOGIN, LOGIN_MAX_AGE, &raw.login_max_age)?;
+        if login.max_age().is_none_or(|age| age > sign_in::MAX_LINK_AGE) {
+            let hours = sign_in::MAX_LINK_AGE.as_secs() / 3600;
+            let message = format!("sign-in links must expire, within {hours} hours");
+            return Err(ConfigError::new(LOGIN_MAX_AGE, message));
+        }
         let purposes = Purposes {
-            login: rules(
-                purpose::LOGIN,
-                "LATCHKEY_LOGIN_MAX_AGE (--login-max-age)",
-                &raw.login_max_age,
-            )?,
+            login,
             report: rules(
                 purpose::REPORT,
                 "LATCHKEY_REPORT_MAX_AGE (--report-max-age)",

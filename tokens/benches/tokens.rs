@@ -16,10 +16,10 @@ const ALICE: Revocation<'static> = Revocation { epoch: 3, email: "alice@example.
 fn benches(c: &mut Criterion) {
     let ring = KeyRing::new(Secret::generate()).with_previous(Secret::generate()).unwrap();
     let reports = Scope::new(&ring, purpose::REPORT);
-    let login = Scope::new(&ring, purpose::LOGIN);
+    let ws = Scope::new(&ring, purpose::WS);
     let now = SystemTime::now();
     let token = reports.mint(Subject::User(123_456), Some(42), &ALICE, now);
-    let login_token = login.mint(Subject::User(123_456), None, &ALICE, now);
+    let ws_token = ws.mint(Subject::User(123_456), None, &ALICE, now);
 
     let mut forged = URL_SAFE_NO_PAD.decode(&token).unwrap();
     *forged.last_mut().unwrap() ^= 1;
@@ -43,14 +43,14 @@ fn benches(c: &mut Criterion) {
     group.bench_function("mint_report", |b| {
         b.iter(|| reports.mint(black_box(Subject::User(123_456)), Some(42), &ALICE, now))
     });
-    group.bench_function("mint_login_with_nonce", |b| {
-        b.iter(|| login.mint(black_box(Subject::User(123_456)), None, &ALICE, now))
+    group.bench_function("mint_ws_with_nonce", |b| {
+        b.iter(|| ws.mint(black_box(Subject::User(123_456)), None, &ALICE, now))
     });
     group.bench_function("verify_valid", |b| {
         b.iter(|| reports.open(black_box(&token)).unwrap().verify(&ALICE, now, Some(42)).unwrap())
     });
-    group.bench_function("verify_valid_login", |b| {
-        b.iter(|| login.open(black_box(&login_token)).unwrap().verify(&ALICE, now, None).unwrap())
+    group.bench_function("verify_valid_ws", |b| {
+        b.iter(|| ws.open(black_box(&ws_token)).unwrap().verify(&ALICE, now, None).unwrap())
     });
     group.bench_function("verify_forged", |b| {
         b.iter(|| {
@@ -64,10 +64,10 @@ fn benches(c: &mut Criterion) {
     c.bench_function("tokens/redeem_sqlite", |b| {
         b.iter_batched(
             || {
-                let token = login.mint(Subject::User(1), None, &ALICE, now);
-                match login.open(&token).unwrap().verify(&ALICE, now, None).unwrap() {
+                let token = ws.mint(Subject::User(1), None, &ALICE, now);
+                match ws.open(&token).unwrap().verify(&ALICE, now, None).unwrap() {
                     Verified::SingleUse(unredeemed) => unredeemed,
-                    Verified::Reusable(_) => unreachable!("login is single-use"),
+                    Verified::Reusable(_) => unreachable!("ws is single-use"),
                 }
             },
             |unredeemed| runtime.block_on(store::redeem(&database.db, unredeemed, now)).unwrap(),

@@ -13,20 +13,20 @@ use tokens::{KeyRing, Rejection, Revocation, Scope, Secret, Subject, Verified, p
 const ALICE: Revocation<'static> = Revocation { epoch: 0, email: "alice@example.com" };
 const REDEEMERS: usize = 16;
 
-fn login() -> Scope {
-    Scope::new(&KeyRing::new(Secret::generate()), purpose::LOGIN)
+fn ws() -> Scope {
+    Scope::new(&KeyRing::new(Secret::generate()), purpose::WS)
 }
 
 fn unredeemed(scope: &Scope, token: &str, now: SystemTime) -> tokens::Unredeemed {
     match scope.open(token).unwrap().verify(&ALICE, now, None).unwrap() {
         Verified::SingleUse(unredeemed) => unredeemed,
-        Verified::Reusable(_) => panic!("login tokens are single-use"),
+        Verified::Reusable(_) => panic!("ws tokens are single-use"),
     }
 }
 
 /// Every redeemer verifies the same token, then all race to redeem it.
 async fn exactly_one_concurrent_redeemer_wins(database: TestDatabase) {
-    let scope = Arc::new(login());
+    let scope = Arc::new(ws());
     let now = SystemTime::now();
     let token = Arc::new(scope.mint(Subject::User(1), None, &ALICE, now));
     let start = Arc::new(tokio::sync::Barrier::new(REDEEMERS));
@@ -57,7 +57,7 @@ async fn exactly_one_concurrent_redeemer_wins(database: TestDatabase) {
 }
 
 async fn distinct_tokens_redeem_independently_and_purge(database: TestDatabase) {
-    let scope = login();
+    let scope = ws();
     let now = SystemTime::now();
     for _ in 0..3 {
         let token = scope.mint(Subject::User(1), None, &ALICE, now);
@@ -85,7 +85,7 @@ async fn distinct_tokens_redeem_independently_and_purge(database: TestDatabase) 
 /// Redemption inside the caller's transaction: a rollback un-spends the token.
 async fn a_rolled_back_redemption_can_be_retried(database: TestDatabase) {
     use sea_orm::TransactionTrait as _;
-    let scope = login();
+    let scope = ws();
     let now = SystemTime::now();
     let token = scope.mint(Subject::User(1), None, &ALICE, now);
     let txn = database.db.begin().await.unwrap();
@@ -99,11 +99,11 @@ async fn a_rolled_back_redemption_can_be_retried(database: TestDatabase) {
 }
 
 async fn a_token_that_expired_after_verification_is_not_redeemed(database: TestDatabase) {
-    let scope = login();
+    let scope = ws();
     let now = SystemTime::now();
     let token = scope.mint(Subject::User(1), None, &ALICE, now);
     let unredeemed = unredeemed(&scope, &token, now);
-    let later = now + purpose::LOGIN.max_age().unwrap();
+    let later = now + purpose::WS.max_age().unwrap();
     let result = store::redeem(&database.db, unredeemed, later).await;
     assert!(matches!(result, Err(RedeemError::Rejected(Rejection::Expired))));
 }
@@ -111,7 +111,7 @@ async fn a_token_that_expired_after_verification_is_not_redeemed(database: TestD
 /// A batch answers each token as `redeem` alone would: fresh ones win, a token already
 /// spent (before, or earlier in the same batch) is refused, an expired one too.
 async fn a_batch_redeems_each_token_once(database: TestDatabase) {
-    let scope = login();
+    let scope = ws();
     let now = SystemTime::now();
     let mint = || scope.mint(Subject::User(1), None, &ALICE, now);
     let (spent, fresh, twice) = (mint(), mint(), mint());
@@ -134,7 +134,7 @@ async fn a_batch_redeems_each_token_once(database: TestDatabase) {
     );
     assert_eq!(redeemed_token::Entity::find().count(&database.db).await.unwrap(), 3);
 
-    let later = now + purpose::LOGIN.max_age().unwrap();
+    let later = now + purpose::WS.max_age().unwrap();
     let expired = vec![unredeemed(&scope, &mint(), now)];
     let answers = store::redeem_many(&database.db, &expired, later).await.unwrap();
     assert!(matches!(answers[..], [Err(Rejection::Expired)]));

@@ -66,12 +66,12 @@ fn every_purpose_round_trips() {
 #[test]
 fn tokens_are_url_safe_and_short() {
     let ring = ring();
-    let login = Scope::new(&ring, purpose::LOGIN);
-    let token = mint(&login, Subject::User(12_345), None);
+    let ws = Scope::new(&ring, purpose::WS);
+    let token = mint(&ws, Subject::User(12_345), None);
     assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{token}");
     assert!(token.len() <= 64, "{} chars: {token}", token.len());
-    // Two sign-in links for the same user at the same second still differ (nonce).
-    assert_ne!(token, mint(&login, Subject::User(12_345), None));
+    // Two single-use tokens for the same user at the same second still differ (nonce).
+    assert_ne!(token, mint(&ws, Subject::User(12_345), None));
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn a_purpose_with_another_max_age_keeps_its_key() {
     let longer = purpose::LOGIN.with_max_age(Some(Duration::from_secs(3600))).unwrap();
     assert!(check(&Scope::new(&ring, longer), &token, &ALICE, T0 + 1800, None).is_ok());
     // Yet a purpose of another name, even with identical rules, is another key.
-    let lookalike = Purpose::new("login2", Some(Duration::from_secs(900)), true, true);
+    let lookalike = Purpose::new("login2", Some(Duration::from_secs(900)), false, true);
     assert_eq!(
         check(&Scope::new(&ring, lookalike), &token, &ALICE, T0, None).unwrap_err(),
         Rejection::BadSignature

@@ -1,8 +1,8 @@
 //! Signing in by email: the request, the link, the code.
 //!
-//! A request is a row in `sign_in_requests`. Its email carries a link (a single-use `login`
-//! token whose resource is the request) and a 6-digit code; whichever is used first
-//! consumes the request, which kills the other. The requesting browser keeps a cookie
+//! A request is a row in `sign_in_requests`. Its email carries a link (a `login` token whose
+//! resource is the request) and a 6-digit code; whichever is used first consumes the
+//! request, which kills the other: the request row is what makes the link single-use. The requesting browser keeps a cookie
 //! whose digest is in the row: opened there, the link signs in at once; opened anywhere
 //! else it asks for more (see `proof`). Codes typed without the link draw on failure
 //! budgets (see `budgets`). Every failure path is silent towards the person asking (one
@@ -87,6 +87,9 @@ impl SignIn {
 /// Wrong codes allowed per request, with or without its link; the next try finds the
 /// request dead. Codes typed without the link also draw on the failure budgets.
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
+/// The longest max-age a sign-in link may be configured with (it is spent by its request
+/// row, so the token crate sets no bound): links get forwarded and mailboxes leak.
+pub const MAX_LINK_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 const MAX_USER_AGENT_LEN: usize = 256;
 
 /// Where a request came from, for rate limits and for the email ("Chrome on Linux, from
@@ -376,7 +379,7 @@ pub enum LinkRefusal {
 }
 
 /// Spends a link and signs its holder in, if `proof` gives what the link asks of this
-/// browser (see `proof`): the token's nonce, the request, the account (created now when the
+/// browser (see `proof`): the request (consumed), the account (created now when the
 /// address had none) and the new session (replacing the browser's current one, `replaces`)
 /// change in one transaction, shared with what else is being written at that moment (see
 /// `writer`), with the sign-in's entry in the account's security activity (from `from`). A
@@ -599,8 +602,10 @@ pub async fn purge(sign_in: &SignIn, now: SystemTime) -> Result<u64, DbErr> {
     Ok(deleted.rows_affected + failures)
 }
 
+/// Settings refuse a login max-age of `none` or past [`MAX_LINK_AGE`]; should one arrive
+/// anyway, the bound applies.
 fn login_max_age(scopes: &Scopes) -> std::time::Duration {
-    scopes.login.purpose().max_age().expect("single-use purposes always have a max-age")
+    scopes.login.purpose().max_age().map_or(MAX_LINK_AGE, |age| age.min(MAX_LINK_AGE))
 }
 
 /// 128 random bits for the browser, and the digest the database keeps.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use sea_orm::{ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _};
-use tokens::{Rejection, Revocation, Subject, Unredeemed, Unverified, Verified};
+use tokens::{Rejection, Revocation, Subject, Unverified, Verified};
 
 use crate::entities::{sign_in_request, user};
 use crate::services::Scopes;
@@ -49,9 +49,11 @@ impl Batch for LinkChecks {
     }
 }
 
-/// A genuine, live link, not yet redeemed.
+/// A genuine link whose request was live when checked. Spending it is consuming that
+/// request (`finish`), which also refuses a link spent since.
 pub struct ValidLink {
-    pub token: Unredeemed,
+    /// When the link itself expires (its max-age from issue); its request may outlive it.
+    pub expires_at: Option<SystemTime>,
     pub request: sign_in_request::Model,
     /// The account the link was minted for, if the address had one then.
     pub user: Option<user::Model>,
@@ -136,10 +138,11 @@ fn check(
         None => pending_revocation(request),
     };
     let resource = u64::try_from(request.id).unwrap_or(0);
-    let token = match unverified.verify(&revocation, now, Some(resource))? {
-        Verified::SingleUse(token) => token,
-        // `login` is single-use by construction; anything else is not one of our links.
-        Verified::Reusable(_) => return Err(Rejection::Malformed),
+    let expires_at = match unverified.verify(&revocation, now, Some(resource))? {
+        Verified::Reusable(claims) => claims.expires_at(),
+        // `login` is spent by its request row, not by a nonce; a token carrying one is not
+        // one of our links.
+        Verified::SingleUse(_) => return Err(Rejection::Malformed),
     };
     // The account's address is in the tag; a link minted for an account must also be for
     // a request to that same address.
@@ -156,7 +159,7 @@ fn check(
     if request.expires_at <= unix_secs(now) {
         return Err(Rejection::Expired);
     }
-    Ok(ValidLink { token, request: request.clone(), user: user.cloned() })
+    Ok(ValidLink { expires_at, request: request.clone(), user: user.cloned() })
 }
 
 /// What a link minted for an address without an account is signed under: the request's

@@ -21,8 +21,9 @@ pub struct Spend {
 }
 
 /// Spends `links` in the caller's transaction and signs their holders in, each with a new
-/// session lasting `idle`; answers each, in order. A link that another request spent since
-/// it was checked is refused. `kept_for`: see `finish_many`.
+/// session lasting `idle`; answers each, in order. A link is spent by consuming its request
+/// (`finish_many`): one whose request was consumed since it was checked, by its code or by
+/// another request presenting it, is refused. `kept_for`: see `finish_many`.
 pub(super) async fn spend(
     txn: &DatabaseTransaction,
     links: &[&Spend],
@@ -33,27 +34,20 @@ pub(super) async fn spend(
     let Some(now) = links.iter().map(|l| l.now).max() else {
         return Ok(Vec::new());
     };
-    let (tokens, finishing): (Vec<_>, Vec<_>) = links
-        .iter()
-        .map(|Spend { link, from, replaces, .. }| {
-            let (request, user) = (link.request.clone(), link.user.clone());
-            let (from, replaces) = (from.clone(), replaces.clone());
-            (&link.token, Finishing { request, user, from, replaces })
-        })
-        .unzip();
-    let redeemed = tokens::store::redeem_many(txn, tokens, now).await?;
-    // Only the links whose redemption won go on; the others are answered now.
-    let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(redeemed.len());
+    // A link whose max-age ran out since it was checked is refused, as at the check: its
+    // request may outlive it (say, a shorter max-age configured since the request).
+    let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(links.len());
     let (mut waiting, mut items) = (Vec::new(), Vec::new());
-    for (index, (redeemed, item)) in redeemed.into_iter().zip(finishing).enumerate() {
-        match redeemed {
-            Ok(_) => {
-                waiting.push(index);
-                items.push(item);
-                answers.push(None);
-            }
-            Err(rejection) => answers.push(Some(Err(rejection))),
+    for (index, Spend { link, from, replaces, .. }) in links.iter().enumerate() {
+        if link.expires_at.is_some_and(|at| at <= now) {
+            answers.push(Some(Err(Rejection::Expired)));
+            continue;
         }
+        let (request, user) = (link.request.clone(), link.user.clone());
+        let (from, replaces) = (from.clone(), replaces.clone());
+        waiting.push(index);
+        items.push(Finishing { request, user, from, replaces });
+        answers.push(None);
     }
     let finished = finish_many(txn, items, kept_for, now).await?;
     let started = start_sessions(txn, finished, &Event::SignedInWithLink, now, idle).await?;
@@ -64,4 +58,71 @@ pub(super) async fn spend(
         .into_iter()
         .map(|a| a.ok_or_else(|| DbErr::Custom("a spent link was left unanswered".into())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use migrations::test_database;
+    use sea_orm::{ActiveModelTrait as _, EntityTrait as _, TransactionTrait as _};
+
+    use super::*;
+    use crate::entities::sign_in_request;
+    use crate::services::scopes::KEPT_AT_MOST;
+    use crate::services::sign_in::requests::Pending;
+
+    const IDLE: Duration = Duration::from_secs(3600);
+
+    fn presented(
+        request: sign_in_request::Model,
+        expires_at: SystemTime,
+        now: SystemTime,
+    ) -> Spend {
+        let link = ValidLink { expires_at: Some(expires_at), request, user: None };
+        let from = activity::Origin { ip: [192, 0, 2, 1].into(), user_agent: String::new() };
+        Spend { link, from, replaces: None, now }
+    }
+
+    /// Spending is consuming the request: a link whose own max-age ran out between its
+    /// check and its batch's clock is refused and leaves its request live, as the nonce's
+    /// redemption did; a live link consumes its request, and a second spend of it is refused.
+    #[tokio::test]
+    async fn a_link_is_spent_by_its_request_within_its_own_max_age() {
+        let database = test_database::sqlite().await.unwrap();
+        let db = &database.db;
+        let now = SystemTime::now();
+        let pending = Pending {
+            handle_hash: "h".into(),
+            email: "carol@example.com".into(),
+            mailbox: "carol@example.com".into(),
+            valid_address: true,
+            client_ip: "192.0.2.1".into(),
+            network: "192.0.2.0/24".into(),
+            user_agent: String::new(),
+            next: None,
+            browser_hash: None,
+            binding: sign_in_request::OFFLINE,
+            now,
+        };
+        let request = pending.row(true, Duration::from_secs(3600)).insert(db).await.unwrap();
+
+        let expired = presented(request.clone(), now, now);
+        let txn = db.begin().await.unwrap();
+        let answers = spend(&txn, &[&expired], IDLE, KEPT_AT_MOST).await.unwrap();
+        txn.commit().await.unwrap();
+        assert!(matches!(answers[..], [Err(Rejection::Expired)]));
+        let row = sign_in_request::Entity::find_by_id(request.id).one(db).await.unwrap().unwrap();
+        assert_eq!(row.consumed_at, None);
+
+        let live = presented(request.clone(), now + Duration::from_secs(1), now);
+        let txn = db.begin().await.unwrap();
+        let answers = spend(&txn, &[&live, &live], IDLE, KEPT_AT_MOST).await.unwrap();
+        txn.commit().await.unwrap();
+        assert!(matches!(&answers[..], [Ok(signed_in), Err(Rejection::AlreadyUsed)]
+            if signed_in.email == "carol@example.com"));
+        let txn = db.begin().await.unwrap();
+        let again = spend(&txn, &[&live], IDLE, KEPT_AT_MOST).await.unwrap();
+        assert!(matches!(again[..], [Err(Rejection::AlreadyUsed)]));
+    }
 }
