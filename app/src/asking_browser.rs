@@ -28,7 +28,7 @@ pub fn in_headers(headers: &http::HeaderMap, secure: bool) -> Option<String> {
 /// lifetime: what to make a sign-in request with.
 pub fn keep(services: &Services) -> String {
     let secure = services.settings.secure_cookies;
-    let lifetime = services.scopes.login.purpose().max_age().unwrap_or_default();
+    let lifetime = crate::services::sign_in::login_max_age(&services.scopes);
     let secret = current(secure).unwrap_or_else(crate::services::sign_in::new_browser_secret);
     let age = time::Duration::seconds(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
     let cookie = Cookie::build((name(secure), secret.clone()))

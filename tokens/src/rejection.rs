@@ -19,7 +19,8 @@ pub enum Rejection {
     IssuedInFuture,
     /// Valid, but for another resource than the one asked for.
     WrongResource,
-    /// A single-use token that was already redeemed.
+    /// A single-use token that was already redeemed, or (reported by the caller) a token
+    /// spent by its row, as a sign-in link by its request.
     AlreadyUsed,
     /// The subject no longer exists (reported by the caller after its lookup).
     UnknownSubject,

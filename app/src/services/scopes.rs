@@ -48,10 +48,20 @@ impl Purposes {
     }
 }
 
+/// `login` before sign-in links were spent by their request row (see
+/// [`Scopes::login_with_nonce`]); the settings' max-age replaces this one.
+const LOGIN_WITH_NONCE: Purpose =
+    Purpose::new("login", Some(Duration::from_secs(15 * 60)), true, true);
+
 /// One [`Scope`] per purpose under one key ring.
 #[derive(Debug)]
 pub struct Scopes {
     pub login: Scope,
+    /// Verifies (never mints) sign-in links in the layout they had before they were spent
+    /// by their request row: single-use in the token crate, so with a nonce and under
+    /// another key. Links mailed before an upgrade, or by an instance not yet upgraded
+    /// during a rolling one, keep working; they too are spent by their request row.
+    pub login_with_nonce: Scope,
     pub report: Scope,
     pub share: Scope,
     pub bookmark: Scope,
@@ -66,8 +76,10 @@ pub struct Scopes {
 impl Scopes {
     pub fn new(ring: &KeyRing, purposes: &Purposes) -> Self {
         let scope = |purpose: &Purpose| Scope::new(ring, purpose.clone());
+        let with_nonce = LOGIN_WITH_NONCE.with_max_age(purposes.login.max_age());
         Self {
             login: scope(&purposes.login),
+            login_with_nonce: scope(&with_nonce.unwrap_or(LOGIN_WITH_NONCE)),
             report: scope(&purposes.report),
             share: scope(&purposes.share),
             bookmark: scope(&purposes.bookmark),
@@ -93,13 +105,21 @@ mod tests {
 
     #[test]
     fn configured_rules_reach_their_scope() {
+        let minute = Some(Duration::from_secs(60));
         let purposes = Purposes {
-            report: purpose::REPORT.with_max_age(Some(Duration::from_secs(60))).unwrap(),
+            report: purpose::REPORT.with_max_age(minute).unwrap(),
+            login: purpose::LOGIN.with_max_age(minute).unwrap(),
             ..Purposes::default()
         };
         let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &purposes);
-        assert_eq!(scopes.report.purpose().max_age(), Some(Duration::from_secs(60)));
-        assert_eq!(scopes.login.purpose(), &purpose::LOGIN);
+        assert_eq!(scopes.report.purpose().max_age(), minute);
+        assert_eq!(scopes.login.purpose(), &purposes.login);
+        // Links in the old layout live as long as today's.
+        let with_nonce = scopes.login_with_nonce.purpose();
+        assert_eq!(
+            (with_nonce.name(), with_nonce.single_use(), with_nonce.max_age()),
+            ("login", true, minute)
+        );
         assert_eq!(scopes.ws.purpose(), &purpose::WS);
     }
 

@@ -2,11 +2,11 @@
 //!
 //! A request is a row in `sign_in_requests`. Its email carries a link (a `login` token whose
 //! resource is the request) and a 6-digit code; whichever is used first consumes the
-//! request, which kills the other: the request row is what makes the link single-use. The requesting browser keeps a cookie
-//! whose digest is in the row: opened there, the link signs in at once; opened anywhere
-//! else it asks for more (see `proof`). Codes typed without the link draw on failure
-//! budgets (see `budgets`). Every failure path is silent towards the person asking (one
-//! generic answer) and explicit in the log at debug level.
+//! request, which kills the other: the request row is what makes the link single-use. The
+//! requesting browser keeps a cookie whose digest is in the row: opened there, the link
+//! signs in at once; opened anywhere else it asks for more (see `proof`). Codes typed
+//! without the link draw on failure budgets (see `budgets`). Every failure path is silent
+//! towards the person asking (one generic answer) and explicit in the log at debug level.
 
 mod budgets;
 mod codes;
@@ -459,7 +459,7 @@ async fn dead_link_request(
     token: &str,
     now: SystemTime,
 ) -> Result<Option<sign_in_request::Model>, DbErr> {
-    link_check::dead_link_request(&sign_in.db.read, &sign_in.scopes.login, token, now).await
+    link_check::dead_link_request(&sign_in.db.read, &sign_in.scopes, token, now).await
 }
 
 /// The answer to a typed code.
@@ -602,9 +602,9 @@ pub async fn purge(sign_in: &SignIn, now: SystemTime) -> Result<u64, DbErr> {
     Ok(deleted.rows_affected + failures)
 }
 
-/// Settings refuse a login max-age of `none` or past [`MAX_LINK_AGE`]; should one arrive
-/// anyway, the bound applies.
-fn login_max_age(scopes: &Scopes) -> std::time::Duration {
+/// How long a sign-in link lives: its configured max-age. Settings refuse `none` and
+/// anything past [`MAX_LINK_AGE`]; should either arrive anyway, the bound applies.
+pub fn login_max_age(scopes: &Scopes) -> std::time::Duration {
     scopes.login.purpose().max_age().map_or(MAX_LINK_AGE, |age| age.min(MAX_LINK_AGE))
 }
 

@@ -47,7 +47,7 @@ pub async fn sign_in_link(
         // Without a token, an old cookie must not make a stale link look current.
         return continue_page(SIGN_IN.clear(secure));
     };
-    let max_age = services.scopes.login.purpose().max_age().unwrap_or_default();
+    let max_age = app::services::sign_in::login_max_age(&services.scopes);
     let to_continue_page = || continue_page(SIGN_IN.set(&token, secure, max_age));
     let Some(browser) = app::asking_browser::in_headers(&headers, secure) else {
         return to_continue_page();

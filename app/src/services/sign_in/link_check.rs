@@ -44,8 +44,7 @@ impl Batch for LinkChecks {
     type Done = Result<ValidLink, Rejection>;
 
     async fn run(&self, links: &[Presented]) -> Result<Vec<Self::Done>, DbErr> {
-        verify(&self.read, &self.scopes.login, links.iter().map(|l| (l.token.as_str(), l.now)))
-            .await
+        verify(&self.read, &self.scopes, links.iter().map(|l| (l.token.as_str(), l.now))).await
     }
 }
 
@@ -63,12 +62,12 @@ pub struct ValidLink {
 /// checks the requests they are bound to are still live: one query per table for all.
 async fn verify<'a>(
     db: &DatabaseConnection,
-    login: &tokens::Scope,
+    scopes: &'a Scopes,
     presented: impl Iterator<Item = (&'a str, SystemTime)>,
 ) -> Result<Vec<Result<ValidLink, Rejection>>, DbErr> {
     let opened: Vec<_> = presented
         .map(|(token, now)| {
-            let unverified = login.open(token)?;
+            let unverified = open(scopes, token)?;
             let rows = rows_of(&unverified)?;
             Ok((unverified, rows, now))
         })
@@ -107,6 +106,16 @@ async fn verify<'a>(
         .collect())
 }
 
+/// Opens a sign-in link, in today's layout or in the one with a nonce (see
+/// `Scopes::login_with_nonce`): a token's flags say whether it carries a nonce, and under
+/// the other layout's scope it is `Malformed`.
+fn open<'a>(scopes: &'a Scopes, token: &str) -> Result<Unverified<'a>, Rejection> {
+    match scopes.login.open(token) {
+        Err(Rejection::Malformed) => scopes.login_with_nonce.open(token),
+        opened => opened,
+    }
+}
+
 /// The rows a link names: its request and, when minted for an account, that account.
 struct LinkRows {
     request: i64,
@@ -138,11 +147,10 @@ fn check(
         None => pending_revocation(request),
     };
     let resource = u64::try_from(request.id).unwrap_or(0);
+    // Either way the link is spent by its request row (see `Scopes::login_with_nonce`).
     let expires_at = match unverified.verify(&revocation, now, Some(resource))? {
         Verified::Reusable(claims) => claims.expires_at(),
-        // `login` is spent by its request row, not by a nonce; a token carrying one is not
-        // one of our links.
-        Verified::SingleUse(_) => return Err(Rejection::Malformed),
+        Verified::SingleUse(with_nonce) => with_nonce.claims().expires_at(),
     };
     // The account's address is in the tag; a link minted for an account must also be for
     // a request to that same address.
@@ -173,11 +181,11 @@ pub(super) fn pending_revocation(request: &sign_in_request::Model) -> Revocation
 /// address, so signing out everywhere or changing the address disqualifies it too.
 pub(super) async fn dead_link_request(
     db: &DatabaseConnection,
-    login: &tokens::Scope,
+    scopes: &Scopes,
     token: &str,
     now: SystemTime,
 ) -> Result<Option<sign_in_request::Model>, DbErr> {
-    let Ok(unverified) = login.open(token) else { return Ok(None) };
+    let Ok(unverified) = open(scopes, token) else { return Ok(None) };
     let Ok(rows) = rows_of(&unverified) else { return Ok(None) };
     let Some(request) = sign_in_request::Entity::find_by_id(rows.request).one(db).await? else {
         return Ok(None);
@@ -205,4 +213,62 @@ pub(super) async fn dead_link_request(
         (u.status == user::ACTIVE || u.status == user::GUEST) && u.email == request.email
     });
     Ok(in_good_standing.then_some(request))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use migrations::test_database;
+    use sea_orm::ActiveModelTrait as _;
+    use tokens::{KeyRing, Secret};
+
+    use super::*;
+    use crate::services::Purposes;
+    use crate::services::sign_in::requests::Pending;
+
+    /// A link minted before sign-in links were spent by their request row (with a nonce,
+    /// under that layout's key) checks out as today's do, bound to its request; a token of
+    /// another purpose, in either layout, does not.
+    #[tokio::test]
+    async fn links_in_either_layout_check_out() {
+        let database = test_database::sqlite().await.unwrap();
+        let db = &database.db;
+        let now = SystemTime::now();
+        let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &Purposes::default());
+        let pending = Pending {
+            handle_hash: "h".into(),
+            email: "dave@example.com".into(),
+            mailbox: "dave@example.com".into(),
+            valid_address: true,
+            client_ip: "192.0.2.1".into(),
+            network: "192.0.2.0/24".into(),
+            user_agent: String::new(),
+            next: None,
+            browser_hash: None,
+            binding: sign_in_request::OFFLINE,
+            now,
+        };
+        let request = pending.row(true, Duration::from_secs(900)).insert(db).await.unwrap();
+        let id = u64::try_from(request.id).unwrap();
+        let mint = |scope: &tokens::Scope| {
+            scope.mint(Subject::SignInRequest(id), Some(id), &pending_revocation(&request), now)
+        };
+        let tokens = [
+            mint(&scopes.login_with_nonce),
+            mint(&scopes.login),
+            mint(&scopes.report),
+            mint(&scopes.ws),
+        ];
+        let checked = verify(db, &scopes, tokens.iter().map(|t| (t.as_str(), now))).await.unwrap();
+        for link in &checked[..2] {
+            assert!(
+                matches!(link, Ok(link) if link.request.id == request.id && link.user.is_none())
+            );
+        }
+        assert!(matches!(
+            checked[2..],
+            [Err(Rejection::BadSignature), Err(Rejection::BadSignature)]
+        ));
+    }
 }

@@ -86,16 +86,17 @@ mod tests {
 
     /// Spending is consuming the request: a link whose own max-age ran out between its
     /// check and its batch's clock is refused and leaves its request live, as the nonce's
-    /// redemption did; a live link consumes its request, and a second spend of it is refused.
+    /// redemption did; a live link consumes its request, and a second spend of it, in the
+    /// same batch or later, is refused. Each answer keeps its place in the batch.
     #[tokio::test]
     async fn a_link_is_spent_by_its_request_within_its_own_max_age() {
         let database = test_database::sqlite().await.unwrap();
         let db = &database.db;
         let now = SystemTime::now();
-        let pending = Pending {
-            handle_hash: "h".into(),
-            email: "carol@example.com".into(),
-            mailbox: "carol@example.com".into(),
+        let request = |handle: &str| Pending {
+            handle_hash: handle.into(),
+            email: format!("{handle}@example.com"),
+            mailbox: format!("{handle}@example.com"),
             valid_address: true,
             client_ip: "192.0.2.1".into(),
             network: "192.0.2.0/24".into(),
@@ -105,24 +106,28 @@ mod tests {
             binding: sign_in_request::OFFLINE,
             now,
         };
-        let request = pending.row(true, Duration::from_secs(3600)).insert(db).await.unwrap();
+        let a = request("carol").row(true, Duration::from_secs(3600)).insert(db).await.unwrap();
+        let b = request("erin").row(true, Duration::from_secs(3600)).insert(db).await.unwrap();
+        let later = now + Duration::from_secs(1);
 
-        let expired = presented(request.clone(), now, now);
+        let (expired, live) = (presented(a.clone(), now, now), presented(b, later, now));
         let txn = db.begin().await.unwrap();
-        let answers = spend(&txn, &[&expired], IDLE, KEPT_AT_MOST).await.unwrap();
+        let answers = spend(&txn, &[&expired, &live, &live], IDLE, KEPT_AT_MOST).await.unwrap();
         txn.commit().await.unwrap();
-        assert!(matches!(answers[..], [Err(Rejection::Expired)]));
-        let row = sign_in_request::Entity::find_by_id(request.id).one(db).await.unwrap().unwrap();
+        assert!(matches!(
+            &answers[..],
+            [Err(Rejection::Expired), Ok(signed_in), Err(Rejection::AlreadyUsed)]
+                if signed_in.email == "erin@example.com"
+        ));
+        let row = sign_in_request::Entity::find_by_id(a.id).one(db).await.unwrap().unwrap();
         assert_eq!(row.consumed_at, None);
 
-        let live = presented(request.clone(), now + Duration::from_secs(1), now);
-        let txn = db.begin().await.unwrap();
-        let answers = spend(&txn, &[&live, &live], IDLE, KEPT_AT_MOST).await.unwrap();
-        txn.commit().await.unwrap();
-        assert!(matches!(&answers[..], [Ok(signed_in), Err(Rejection::AlreadyUsed)]
-            if signed_in.email == "carol@example.com"));
-        let txn = db.begin().await.unwrap();
-        let again = spend(&txn, &[&live], IDLE, KEPT_AT_MOST).await.unwrap();
-        assert!(matches!(again[..], [Err(Rejection::AlreadyUsed)]));
+        let live = presented(a, later, now);
+        for expected in [None, Some(Rejection::AlreadyUsed)] {
+            let txn = db.begin().await.unwrap();
+            let answers = spend(&txn, &[&live], IDLE, KEPT_AT_MOST).await.unwrap();
+            txn.commit().await.unwrap();
+            assert_eq!(answers.into_iter().next().unwrap().err(), expected);
+        }
     }
 }
