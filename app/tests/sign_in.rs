@@ -425,6 +425,40 @@ async fn concurrent_redemptions_sign_in_once_per_link(database: TestDatabase) {
     assert!(events.iter().all(|e| e.kind == "signed_in_link" && e.user_id != bob_id));
 }
 
+/// A link is spent by its request row: presented eight times at once on two instances (two
+/// sets of services, so two writers contending for the row), it signs in once.
+async fn a_link_signs_in_once_across_instances(database: TestDatabase) {
+    let instances = support::two_instances(&database);
+    let now = SystemTime::now();
+    let alice = EmailAddress::parse("alice@example.com").unwrap();
+    let link = sign_in::issue_link(&instances[0].sign_in, &alice, None, now).await.unwrap();
+    let token = token_of(&link).to_owned();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (s, token, start) = (instances[i % 2].clone(), token.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, now)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let answers = async {
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        answers
+    };
+    let answers = tokio::time::timeout(Duration::from_secs(60), answers).await.unwrap();
+    assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1, "{answers:?}");
+    for refused in answers.iter().filter_map(|a| a.as_ref().err()) {
+        assert_eq!(refused, &LinkRefusal::Dead(Rejection::AlreadyUsed));
+    }
+}
+
 /// Claims are exclusive and leased: a worker that dies mid-delivery loses nothing.
 async fn outbox_claims_are_leased(database: TestDatabase) {
     let s = services(&database);
@@ -541,6 +575,7 @@ on_both_databases!(
     rate_limits_hold_per_address_and_per_ip,
     concurrent_requests_obey_the_limits,
     concurrent_redemptions_sign_in_once_per_link,
+    a_link_signs_in_once_across_instances,
     signing_in_starts_a_session_and_ends_the_old_one,
     outbox_claims_are_leased,
 );

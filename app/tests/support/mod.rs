@@ -33,6 +33,22 @@ pub fn services_tuned(
     purposes: &Purposes,
     tune: impl FnOnce(&mut SignInSettings),
 ) -> Services {
+    instance(database, KeyRing::new(Secret::generate()), purposes, tune)
+}
+
+/// Two instances' services on `database`, under one secret, as a deployment's are.
+pub fn two_instances(database: &TestDatabase) -> [Services; 2] {
+    let secret = Secret::generate().to_base64();
+    let ring = || KeyRing::new(Secret::from_base64(&secret).unwrap());
+    [(); 2].map(|()| instance(database, ring(), &Purposes::default(), |_| {}))
+}
+
+fn instance(
+    database: &TestDatabase,
+    ring: KeyRing,
+    purposes: &Purposes,
+    tune: impl FnOnce(&mut SignInSettings),
+) -> Services {
     let mut settings = SignInSettings {
         base_url: "https://latchkey.test".into(),
         secure_cookies: true,
@@ -49,7 +65,7 @@ pub fn services_tuned(
     tune(&mut settings);
     Services::new(
         Db::single(database.db.clone()),
-        Scopes::new(&KeyRing::new(Secret::generate()), purposes),
+        Scopes::new(&ring, purposes),
         settings,
         ShareSettings { per_day: 50 },
         // The cheapest valid parameters: these tests are about the rules, not the cost.

@@ -223,19 +223,7 @@ mod tests {
         email: &str,
         now: SystemTime,
     ) -> sign_in_request::Model {
-        let pending = Pending {
-            handle_hash: format!("{email}{:?}", std::time::Instant::now()),
-            email: email.to_owned(),
-            mailbox: email.to_owned(),
-            valid_address: true,
-            client_ip: "192.0.2.1".into(),
-            network: "192.0.2.0/24".into(),
-            user_agent: String::new(),
-            next: None,
-            browser_hash: None,
-            binding: sign_in_request::BROWSER,
-            now,
-        };
+        let pending = Pending::for_tests(email, now);
         pending.row(true, Duration::from_secs(900)).insert(db).await.unwrap()
     }
 

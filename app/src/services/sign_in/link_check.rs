@@ -236,19 +236,7 @@ mod tests {
         let db = &database.db;
         let now = SystemTime::now();
         let scopes = Scopes::new(&KeyRing::new(Secret::generate()), &Purposes::default());
-        let pending = Pending {
-            handle_hash: "h".into(),
-            email: "dave@example.com".into(),
-            mailbox: "dave@example.com".into(),
-            valid_address: true,
-            client_ip: "192.0.2.1".into(),
-            network: "192.0.2.0/24".into(),
-            user_agent: String::new(),
-            next: None,
-            browser_hash: None,
-            binding: sign_in_request::OFFLINE,
-            now,
-        };
+        let pending = Pending::for_tests("dave@example.com", now);
         let request = pending.row(true, Duration::from_secs(900)).insert(db).await.unwrap();
         let id = u64::try_from(request.id).unwrap();
         let mint = |scope: &tokens::Scope| {

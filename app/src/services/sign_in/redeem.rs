@@ -93,21 +93,16 @@ mod tests {
         let database = test_database::sqlite().await.unwrap();
         let db = &database.db;
         let now = SystemTime::now();
-        let request = |handle: &str| Pending {
-            handle_hash: handle.into(),
-            email: format!("{handle}@example.com"),
-            mailbox: format!("{handle}@example.com"),
-            valid_address: true,
-            client_ip: "192.0.2.1".into(),
-            network: "192.0.2.0/24".into(),
-            user_agent: String::new(),
-            next: None,
-            browser_hash: None,
-            binding: sign_in_request::OFFLINE,
-            now,
-        };
-        let a = request("carol").row(true, Duration::from_secs(3600)).insert(db).await.unwrap();
-        let b = request("erin").row(true, Duration::from_secs(3600)).insert(db).await.unwrap();
+        let a = Pending::for_tests("carol@example.com", now)
+            .row(true, Duration::from_secs(3600))
+            .insert(db)
+            .await
+            .unwrap();
+        let b = Pending::for_tests("erin@example.com", now)
+            .row(true, Duration::from_secs(3600))
+            .insert(db)
+            .await
+            .unwrap();
         let later = now + Duration::from_secs(1);
 
         let (expired, live) = (presented(a.clone(), now, now), presented(b, later, now));

@@ -73,6 +73,27 @@ impl Pending {
     }
 }
 
+#[cfg(test)]
+impl Pending {
+    /// A request for `email` from 192.0.2.1, with a handle of its own, as the unit tests
+    /// of the sign-in steps make them.
+    pub fn for_tests(email: &str, now: SystemTime) -> Self {
+        Self {
+            handle_hash: format!("{email}{:?}", std::time::Instant::now()),
+            email: email.to_owned(),
+            mailbox: email.to_owned(),
+            valid_address: true,
+            client_ip: "192.0.2.1".into(),
+            network: "192.0.2.0/24".into(),
+            user_agent: String::new(),
+            next: None,
+            browser_hash: None,
+            binding: sign_in_request::BROWSER,
+            now,
+        }
+    }
+}
+
 /// What became of one request: its outcome and, when recorded, its row id.
 pub struct Written {
     pub outcome: Outcome,
