@@ -34,11 +34,11 @@ pub(super) async fn spend(
     let Some(now) = links.iter().map(|l| l.now).max() else {
         return Ok(Vec::new());
     };
-    // A link whose max-age ran out since it was checked is refused, as at the check: its
-    // request may outlive it (say, a shorter max-age configured since the request).
     let mut answers: Vec<Option<Result<SignedIn, Rejection>>> = Vec::with_capacity(links.len());
     let (mut waiting, mut items) = (Vec::new(), Vec::new());
     for (index, Spend { link, from, replaces, .. }) in links.iter().enumerate() {
+        // A link whose max-age ran out since it was checked is refused, as at the check: its
+        // request may outlive it (say, a shorter max-age configured since the request).
         if link.expires_at.is_some_and(|at| at <= now) {
             answers.push(Some(Err(Rejection::Expired)));
             continue;
