@@ -7,6 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The key of the requesting browser's handle (`sign_in::handles`).
     #[sea_orm(unique)]
     pub handle_hash: String,
     pub email: String,

@@ -61,7 +61,7 @@ pub(super) fn ask(
     let same_browser = request
         .browser_hash
         .as_deref()
-        .is_some_and(|hash| browser.is_some_and(|secret| super::hash_handle(secret) == hash));
+        .is_some_and(|hash| browser.is_some_and(|secret| super::browser_digest(secret) == hash));
     match request.binding.as_str() {
         _ if same_browser => Ask::Nothing,
         // Handed over by an administrator, with no code to type.
