@@ -165,6 +165,33 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
     assert_eq!(signed_in.next, "/dashboard");
 }
 
+/// A handle issued before handles carried their time of issue was stored as its bare
+/// SHA-256: such a request, still live at an upgrade, keeps finding its row and its code.
+async fn a_handle_issued_before_the_time_prefix_still_types_its_code(database: TestDatabase) {
+    use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, Set};
+    use sha2::{Digest as _, Sha256};
+    let s = services(&database);
+    let now = SystemTime::now();
+    let asked = sign_in::request(&s.sign_in, "olga@example.com", None, &origin("192.0.2.3"), now)
+        .await
+        .unwrap();
+    // Keyed as the old layout stored it (22 characters of base64url, hashed whole), before
+    // its email is prepared, as a request queued before the upgrade would be.
+    let old_handle = "q7Xz0-Kd_3mWnA9bTfLc2Q";
+    let row = sign_in_request::Entity::find().one(&s.db.read).await.unwrap().unwrap();
+    let mut old = row.into_active_model();
+    let bare: String = Sha256::digest(old_handle).iter().map(|b| format!("{b:02x}")).collect();
+    old.handle_hash = Set(bare);
+    old.update(&s.db.write).await.unwrap();
+    let mail = support::link_mail(&s.sign_in, queued(&s).await[0].reference_id, now).await;
+
+    assert_eq!(type_code(&s, &asked.handle, &mail.code, now).await, CodeOutcome::Dead);
+    let CodeOutcome::SignedIn(signed_in) = type_code(&s, old_handle, &mail.code, now).await else {
+        panic!("the old handle's code did not sign in");
+    };
+    assert_eq!(signed_in.email, "olga@example.com");
+}
+
 /// Five wrong codes kill the request; the right code before that signs in.
 async fn codes_allow_five_wrong_tries(database: TestDatabase) {
     let s = services(&database);
@@ -572,6 +599,7 @@ on_both_databases!(
     link_signs_in_once_and_creates_the_account,
     links_expire_and_are_refused_when_tampered_or_revoked,
     codes_allow_five_wrong_tries,
+    a_handle_issued_before_the_time_prefix_still_types_its_code,
     rate_limits_hold_per_address_and_per_ip,
     concurrent_requests_obey_the_limits,
     concurrent_redemptions_sign_in_once_per_link,

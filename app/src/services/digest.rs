@@ -1,6 +1,7 @@
-//! Secrets a browser holds (a sign-in handle, a browser's id, a code email's link key, a
-//! session's id): made here, and what the database keeps of them, their SHA-256 in
-//! lowercase hex, so a leaked table cannot be replayed.
+//! Secrets a browser holds (a browser's id, a code email's link key, a session's id, the
+//! random part of a sign-in handle): made here, and what the database keeps of them, their
+//! SHA-256 in lowercase hex, so a leaked table cannot be replayed. (A sign-in handle's key
+//! puts the time first: see `sign_in::handles`.)
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -141,7 +141,7 @@ pub async fn request(
         network: network::mail_network(origin.client_ip),
         user_agent: truncate(origin.user_agent, MAX_USER_AGENT_LEN),
         next: next.and_then(NextPath::parse),
-        browser_hash: origin.browser.map(browser_digest),
+        browser_hash: origin.browser.map(proof::browser_digest),
         binding: sign_in_request::BROWSER,
         now,
     };
@@ -608,11 +608,6 @@ pub async fn purge(sign_in: &SignIn, now: SystemTime) -> Result<u64, DbErr> {
 /// anything past [`MAX_LINK_AGE`]; should either arrive anyway, the bound applies.
 pub fn login_max_age(scopes: &Scopes) -> std::time::Duration {
     scopes.login.purpose().max_age().map_or(MAX_LINK_AGE, |age| age.min(MAX_LINK_AGE))
-}
-
-/// What the database keeps of a browser's request cookie secret.
-fn browser_digest(secret: &str) -> String {
-    crate::services::digest::sha256_hex(secret)
 }
 
 /// Requests are counted per address, and per /64 for IPv6 (the block one subscriber gets).

@@ -1,13 +1,14 @@
 //! A request's handle: the secret the requesting browser keeps to type the code, and the key
 //! its row is found by (the only form the database keeps).
 //!
-//! The handle is its time of issue (milliseconds, 12 hex digits), a dot and 128 random
-//! bits; the key is the same time followed by a SHA-256 digest of the whole handle. Why the
-//! time first: the key's unique index is written once per request, on the writer's serial
-//! path, and a key that grows with time lands on that index's last page, which every
-//! request of a batch shares, where a bare digest lands on a random page of its own, one
-//! more page per request for the commit to write. The time is no secret: its holder got
-//! the handle then, and the key's digest part still needs the random bits.
+//! The handle is its time of issue (milliseconds, 12 lowercase hex digits), a dot and 128
+//! random bits; the key is the same time followed by the first 52 hex digits (208 bits) of
+//! the whole handle's SHA-256. Why the time first: the key's unique index is written once
+//! per request, on the writer's serial path, and a key that grows with time lands on that
+//! index's last pages, which a batch's requests share, where a bare digest lands on a
+//! random page of its own, one more page per request for the commit to write. The time is
+//! no secret: its holder got the handle then. The handle's secret is its random bits, and
+//! 208 bits of digest keep them out of reach of anyone who reads the key.
 
 use std::time::SystemTime;
 
@@ -28,12 +29,14 @@ pub(super) fn new_handle(now: SystemTime) -> (String, String) {
 
 /// The key of `handle` as presented, to look its row up by. A handle without the time
 /// (issued before it was added, and alive for a link's max-age at most) is found by its
-/// bare digest, as it was stored; the two forms cannot meet but by a collision of SHA-256.
+/// bare digest, as it was stored; the two forms cannot meet but by 208 bits of SHA-256
+/// agreeing. Only the lowercase spelling of the time is one: a handle has one key.
 pub(super) fn handle_key(handle: &str) -> String {
     let digest = sha256_hex(handle);
     match handle.split_once('.') {
         Some((time, _))
-            if time.len() == TIME_DIGITS && time.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            if time.len() == TIME_DIGITS
+                && time.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
         {
             format!("{time}{}", &digest[..KEY_LEN - TIME_DIGITS])
         }
@@ -56,7 +59,7 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with("019af232b27b."), "{a}");
         assert_eq!(a.len(), TIME_DIGITS + 1 + 22);
-        assert_eq!(key_a, handle_key(&a));
+        assert_eq!(key_a, format!("019af232b27b{}", &sha256_hex(&a)[..52]));
         assert!(key_a.len() == KEY_LEN && key_b.len() == KEY_LEN);
         assert_ne!(key_a, key_b);
         assert!(key_a < key_c && key_b < key_c, "a later handle sorts after");
@@ -68,6 +71,13 @@ mod tests {
     fn a_handle_without_the_time_is_found_by_its_bare_digest() {
         let old = new_secret::<16>();
         assert_eq!(handle_key(&old), sha256_hex(&old));
-        assert_eq!(handle_key("not-hex-time.abc"), sha256_hex("not-hex-time.abc"));
+        // Not a time of 12 lowercase hex digits before the first dot: a bare digest.
+        for odd in ["not-hex-time.abc", "019AF232B27B.abc", "19af232b27b.abc", "0019af232b27b.abc"]
+        {
+            assert_eq!(handle_key(odd), sha256_hex(odd), "{odd}");
+        }
+        // The digest covers everything after the time, dots included.
+        let dotted = "019af232b27b.a.b";
+        assert_eq!(handle_key(dotted), format!("019af232b27b{}", &sha256_hex(dotted)[..52]));
     }
 }

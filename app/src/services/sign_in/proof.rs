@@ -61,7 +61,7 @@ pub(super) fn ask(
     let same_browser = request
         .browser_hash
         .as_deref()
-        .is_some_and(|hash| browser.is_some_and(|secret| super::browser_digest(secret) == hash));
+        .is_some_and(|hash| browser.is_some_and(|secret| browser_digest(secret) == hash));
     match request.binding.as_str() {
         _ if same_browser => Ask::Nothing,
         // Handed over by an administrator, with no code to type.
@@ -74,4 +74,9 @@ pub(super) fn ask(
             OtherBrowser::Refuse => Ask::Refuse,
         },
     }
+}
+
+/// What the database keeps of a browser's request cookie secret.
+pub(super) fn browser_digest(secret: &str) -> String {
+    crate::services::digest::sha256_hex(secret)
 }
