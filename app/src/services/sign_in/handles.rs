@@ -30,7 +30,7 @@ pub(super) fn new_handle(now: SystemTime) -> (String, String) {
 /// The key of `handle` as presented, to look its row up by. A handle without the time
 /// (issued before it was added, and alive for a link's max-age at most) is found by its
 /// bare digest, as it was stored; the two forms cannot meet but by 208 bits of SHA-256
-/// agreeing. Only the lowercase spelling of the time is one: a handle has one key.
+/// agreeing. Only a time in lowercase counts as one, so each handle has exactly one key.
 pub(super) fn handle_key(handle: &str) -> String {
     let digest = sha256_hex(handle);
     match handle.split_once('.') {
