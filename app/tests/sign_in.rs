@@ -169,7 +169,6 @@ async fn links_expire_and_are_refused_when_tampered_or_revoked(database: TestDat
 /// SHA-256: such a request, still live at an upgrade, keeps finding its row and its code.
 async fn a_handle_issued_before_the_time_prefix_still_types_its_code(database: TestDatabase) {
     use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _, Set};
-    use sha2::{Digest as _, Sha256};
     let s = services(&database);
     let now = SystemTime::now();
     let asked = sign_in::request(&s.sign_in, "olga@example.com", None, &origin("192.0.2.3"), now)
@@ -180,8 +179,7 @@ async fn a_handle_issued_before_the_time_prefix_still_types_its_code(database: T
     let old_handle = "q7Xz0-Kd_3mWnA9bTfLc2Q";
     let row = sign_in_request::Entity::find().one(&s.db.read).await.unwrap().unwrap();
     let mut old = row.into_active_model();
-    let bare: String = Sha256::digest(old_handle).iter().map(|b| format!("{b:02x}")).collect();
-    old.handle_hash = Set(bare);
+    old.handle_hash = Set(support::sha256_hex(old_handle));
     old.update(&s.db.write).await.unwrap();
     let mail = support::link_mail(&s.sign_in, queued(&s).await[0].reference_id, now).await;
 

@@ -114,8 +114,13 @@ pub async fn email_change_token(
 
 /// What the sessions table keeps of a session id: its SHA-256, in hex.
 pub fn stored_session_id(id: &str) -> String {
+    sha256_hex(id)
+}
+
+/// `text`'s SHA-256 in lowercase hex, as the database keeps a browser's secrets.
+pub fn sha256_hex(text: &str) -> String {
     use sha2::{Digest as _, Sha256};
-    Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `token` with one bit of its tag changed. The next-to-last character always carries six

@@ -79,7 +79,7 @@ impl Pending {
     /// of the sign-in steps make them.
     pub fn for_tests(email: &str, now: SystemTime) -> Self {
         Self {
-            handle_hash: format!("{email}{:?}", std::time::Instant::now()),
+            handle_hash: super::handles::new_handle(now).1,
             email: email.to_owned(),
             mailbox: email.to_owned(),
             valid_address: true,
