@@ -6,7 +6,7 @@
 #   sign-in request   POST /api/sign-in: rate-limit checks, the request row and its outbox
 #                     row in one transaction (no SMTP, no argon2 on this path).
 #   redemption        POST /api/sign-in/link with a fresh link each time: verify,
-#                     consume the request, update the account, create the
+#                     consume the request, re-check the account, create the
 #                     session and its security-activity entry, in one transaction (the
 #                     "Continue" button).
 #

@@ -91,7 +91,10 @@ async fn link_signs_in_once_and_creates_the_account(database: TestDatabase) {
     assert_eq!(signed_in.next, "/reports/7");
     let account =
         user::Entity::find_by_id(signed_in.user_id).one(&s.db.read).await.unwrap().unwrap();
-    assert!(account.last_sign_in_at.is_some());
+    assert_eq!(
+        (account.email.as_str(), account.status.as_str()),
+        ("new@example.com", user::ACTIVE)
+    );
 
     assert_eq!(
         sign_in::redeem_link(&s.sign_in, &token, Proof::CONTINUE, visitor(), None, now)

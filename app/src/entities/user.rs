@@ -1,6 +1,11 @@
 use sea_orm::entity::prelude::*;
 
 /// An account. Its `email` is stored normalised (see [`crate::domain::EmailAddress`]).
+///
+/// The table still has a `last_sign_in_at` column, which nothing reads and this build no
+/// longer writes (the security activity records each sign-in). It stays until no older
+/// instance can be running: those name it in every query on `users`, so dropping it during
+/// a rolling upgrade would break them.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -12,7 +17,6 @@ pub struct Model {
     /// Part of every token's MAC: bumping it revokes all of the user's links at once.
     pub token_epoch: i64,
     pub created_at: ChronoDateTimeUtc,
-    pub last_sign_in_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -162,7 +162,6 @@ pub async fn create(
         status: Set(user::ACTIVE.to_owned()),
         token_epoch: Set(0),
         created_at: Set(Utc::now()),
-        last_sign_in_at: Set(None),
         ..Default::default()
     };
     match row.insert(db).await {

@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, LOCATION};
+use sea_orm::{ConnectionTrait as _, Database};
 
 use crate::helpers::{TestApp, spawn_app};
 use crate::sign_in::{location, set_cookies, signed_in};
@@ -165,4 +166,28 @@ async fn signing_out_everywhere_ends_sessions_and_links() {
     assert_eq!(location(&again), "/personal/continue");
     let page = app.browser().get(app.url("/signin?signed_out=everywhere")).send().await.unwrap();
     assert!(page.text().await.unwrap().contains("signed out everywhere"));
+}
+
+/// A session written with the account's old epoch (as a sign-in whose write committed just
+/// after a sign-out-everywhere leaves it: sign-in reads the account, it does not lock it)
+/// signs nobody in, and is ended.
+#[tokio::test]
+async fn a_session_older_than_its_accounts_epoch_signs_nobody_in() {
+    let app = spawn_app().await;
+    let owner = signed_in(&app, "owner@example.com").await;
+    let db = Database::connect(app.sqlite_url()).await.unwrap();
+    // The epoch bump alone, as a sign-out-everywhere committed after the sign-in read the
+    // account leaves it.
+    let bump = "UPDATE users SET token_epoch = token_epoch + 1 WHERE email = 'owner@example.com'";
+    db.execute_unprepared(bump).await.unwrap();
+    db.close().await.unwrap();
+
+    let dashboard = owner.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&dashboard), "/signin?next=/dashboard");
+    assert!(
+        set_cookies(&dashboard)
+            .iter()
+            .any(|c| c.starts_with("latchkey_session=") && c.contains("Max-Age=0")),
+        "the stale session is ended"
+    );
 }

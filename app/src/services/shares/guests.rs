@@ -31,7 +31,6 @@ pub(super) async fn find_or_create(
         status: Set(user::GUEST.to_owned()),
         token_epoch: Set(0),
         created_at: Set(chrono::DateTime::<chrono::Utc>::from(now)),
-        last_sign_in_at: Set(None),
         ..Default::default()
     })
     .on_conflict(OnConflict::column(user::Column::Email).do_nothing().to_owned())

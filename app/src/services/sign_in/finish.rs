@@ -44,7 +44,9 @@ pub(super) struct Finishing {
 
 /// Finishes each of `items`, answering in order. A request finishes once: of two items for
 /// one request, the first wins. An account whose revocation material (status, epoch,
-/// address) changed since it was checked is refused. Refusals are answers, not errors: the
+/// address) changed between its check and this transaction's read of it is refused; one
+/// that changes after that read (on PostgreSQL, whose transactions overlap) gets a session
+/// its first load ends. Refusals are answers, not errors: the
 /// request stays consumed if the caller commits (the writer does, for a batch of links, as
 /// whatever refused them revoked them anyway; a lone code rolls back). An address kept for
 /// another account (see `accounts::Reserved`; `kept_for`: `Scopes::address_kept_for`) signs
@@ -112,34 +114,50 @@ pub(super) async fn finish_many(
         })
         .collect();
 
-    // Known accounts sign in only if nothing revoked them since they were checked.
-    let known = checked.iter().flatten().filter_map(|(item, _)| item.user.as_ref());
-    let unchanged = known.fold(Condition::any(), |any, u| {
-        any.add(
-            Condition::all()
-                .add(user::Column::Id.eq(u.id))
-                .add(user::Column::TokenEpoch.eq(u.token_epoch))
-                .add(user::Column::Email.eq(&u.email)),
-        )
-    });
+    // Known accounts sign in only if nothing revoked them since they were checked. A read
+    // is enough: every load checks the session's epoch against the account's, and its
+    // status, so a revocation committed after this read still ends the session.
+    let unchanged = |accounts: &[&user::Model]| {
+        accounts.iter().fold(Condition::any(), |any, u| {
+            any.add(
+                Condition::all()
+                    .add(user::Column::Id.eq(u.id))
+                    .add(user::Column::TokenEpoch.eq(u.token_epoch))
+                    .add(user::Column::Email.eq(&u.email)),
+            )
+        })
+    };
+    let (guests, members): (Vec<&user::Model>, Vec<&user::Model>) = checked
+        .iter()
+        .flatten()
+        .filter_map(|(item, _)| item.user.as_ref())
+        .partition(|u| u.status == user::GUEST);
+    let material = |u: user::Model| (u.id, u.token_epoch, u.email);
     // Whole material, not ids: two links of one account in a batch, one checked before
     // and one after its epoch changed, must not vouch for each other.
-    let still_valid: HashSet<(i64, i64, String)> = if unchanged.is_empty() {
+    let mut still_valid: HashSet<(i64, i64, String)> = if members.is_empty() {
         HashSet::new()
     } else {
-        user::Entity::update_many()
-            .col_expr(user::Column::LastSignInAt, Expr::value(signed_in_at))
-            // A guest account (made by someone's share) becomes an ordinary one, shares
-            // and all, once its person signs in by email.
-            .col_expr(user::Column::Status, Expr::value(user::ACTIVE))
-            .filter(user::Column::Status.is_in([user::ACTIVE, user::GUEST]))
-            .filter(unchanged)
-            .exec_with_returning(txn)
+        user::Entity::find()
+            .filter(user::Column::Status.eq(user::ACTIVE))
+            .filter(unchanged(&members))
+            .all(txn)
             .await?
             .into_iter()
-            .map(|u| (u.id, u.token_epoch, u.email))
+            .map(material)
             .collect()
     };
+    // A guest account (made by someone's share) becomes an ordinary one, shares and all,
+    // once its person signs in by email.
+    if !guests.is_empty() {
+        let promoted = user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(user::ACTIVE))
+            .filter(user::Column::Status.is_in([user::ACTIVE, user::GUEST]))
+            .filter(unchanged(&guests))
+            .exec_with_returning(txn)
+            .await?;
+        still_valid.extend(promoted.into_iter().map(material));
+    }
 
     // First sign-ins create the account; if one appeared meanwhile, it is used. Each
     // address once: PostgreSQL refuses to upsert one row twice in a statement.
@@ -157,14 +175,13 @@ pub(super) async fn finish_many(
             status: Set(user::ACTIVE.to_owned()),
             token_epoch: Set(0),
             created_at: Set(signed_in_at),
-            last_sign_in_at: Set(Some(signed_in_at)),
             ..Default::default()
         }))
-        // An existing account is stamped (and returned) only if active or a guest (which
-        // becomes active): a deactivated one is left untouched and comes back missing.
+        // An existing account is returned only if active or a guest (which becomes active):
+        // a deactivated one is left untouched and comes back missing.
         .on_conflict(
             OnConflict::column(user::Column::Email)
-                .update_columns([user::Column::LastSignInAt, user::Column::Status])
+                .update_columns([user::Column::Status])
                 .action_and_where(
                     Expr::col((user::Entity, user::Column::Status))
                         .is_in([user::ACTIVE, user::GUEST]),
@@ -259,10 +276,40 @@ mod tests {
         assert!(matches!(&answers[1], Ok(finished) if finished.token_epoch == 1));
     }
 
+    /// An account deactivated after its link was checked, as an ordinary account or as a
+    /// guest, is refused and stays deactivated.
+    #[tokio::test]
+    async fn an_account_deactivated_since_its_check_is_refused() {
+        let database = test_database::sqlite().await.unwrap();
+        let db = &database.db;
+        let now = SystemTime::now();
+        for (email, status) in
+            [("carol@example.com", user::ACTIVE), ("gus@example.com", user::GUEST)]
+        {
+            let address = EmailAddress::parse(email).unwrap();
+            let mut checked = accounts::create(db, &address).await.unwrap();
+            checked.status = status.to_owned();
+            let pending = request(db, email, now).await;
+            user::Entity::update_many()
+                .col_expr(user::Column::Status, Expr::value(user::DEACTIVATED))
+                .filter(user::Column::Id.eq(checked.id))
+                .exec(db)
+                .await
+                .unwrap();
+
+            let txn = db.begin().await.unwrap();
+            let items = vec![item(pending, Some(checked.clone()))];
+            let answers = finish_many(&txn, items, KEPT_AT_MOST, now).await.unwrap();
+            assert!(matches!(answers[..], [Err(Rejection::BadSignature)]), "{status}");
+            let account = user::Entity::find_by_id(checked.id).one(&txn).await.unwrap().unwrap();
+            assert_eq!(account.status, user::DEACTIVATED, "{status}");
+        }
+    }
+
     /// A first sign-in for an address whose account appeared meanwhile, deactivated, is
     /// refused and leaves that account as it was.
     #[tokio::test]
-    async fn a_deactivated_account_is_neither_signed_in_nor_stamped() {
+    async fn a_deactivated_account_is_neither_signed_in_nor_reactivated() {
         let database = test_database::sqlite().await.unwrap();
         let db = &database.db;
         let now = SystemTime::now();
@@ -280,6 +327,6 @@ mod tests {
             finish_many(&txn, vec![item(pending, None)], KEPT_AT_MOST, now).await.unwrap();
         assert!(matches!(answers[..], [Err(Rejection::InactiveSubject)]));
         let account = user::Entity::find_by_id(account.id).one(&txn).await.unwrap().unwrap();
-        assert_eq!(account.last_sign_in_at, None);
+        assert_eq!(account.status, user::DEACTIVATED);
     }
 }
