@@ -58,6 +58,7 @@ mod tests {
         let (c, key_c) = new_handle(now + Duration::from_millis(1));
         assert_ne!(a, b);
         assert!(a.starts_with("019af232b27b."), "{a}");
+        assert!(c.starts_with("019af232b27c."), "{c}");
         assert_eq!(a.len(), TIME_DIGITS + 1 + 22);
         assert_eq!(key_a, format!("019af232b27b{}", &sha256_hex(&a)[..52]));
         assert!(key_a.len() == KEY_LEN && key_b.len() == KEY_LEN);
