@@ -35,12 +35,28 @@ pub mod visitors;
 /// nothing on them waits once their data is known): what each shows, and its loader.
 #[cfg(feature = "ssr")]
 pub mod preloaded {
-    pub use crate::pages::{ReportLinkView, SharedPage, load_report_link, load_share};
+    pub use crate::pages::{ReportLinkView, ShareQuery, SharedPage, load_report_link, load_share};
     /// The report link's page (axum's path syntax). The server routes these pages itself.
     pub const REPORT_LINK_PATH: &str = "/reports/{id}/view";
     /// The share link's page.
     pub const SHARE_PATH: &str = "/shared";
     pub const PATHS: [&str; 2] = [REPORT_LINK_PATH, SHARE_PATH];
+
+    use leptos::prelude::*;
+
+    // The documents below render without the router: the server already chose the page,
+    // and the router's work for it (matching the URL again, its location and params) cost
+    // about a third of the page's time (bench/README.md).
+
+    /// The report link's page as the whole document, with its [`ReportLinkView`] in context.
+    pub fn report_link_document(options: LeptosOptions) -> impl IntoView {
+        super::document(options, view! { <super::Frame><super::ReportLinkPage /></super::Frame> })
+    }
+
+    /// The share link's page as the whole document, with its [`SharedPage`] in context.
+    pub fn share_document(options: LeptosOptions) -> impl IntoView {
+        super::document(options, view! { <super::Frame><super::SharedReportPage /></super::Frame> })
+    }
 }
 
 use pages::{
@@ -51,6 +67,11 @@ use pages::{
 
 /// The HTML document around the app, rendered once per server-side request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, view! { <App /> })
+}
+
+/// The HTML document around `body`.
+fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
     #[cfg(feature = "ssr")]
     csp::send_content_security_policy();
     view! {
@@ -67,40 +88,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
-            <body>
-                <App />
-            </body>
+            <body>{body}</body>
         </html>
     }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-
     view! {
-        <Stylesheet id="leptos" href="/pkg/latchkey.css" />
-        <Title formatter=|page: String| format!("{page} · Latchkey") />
         <Router>
-            <header class="site-header">
-                <a class="brand" href="/">
-                    "Latchkey"
-                </a>
-                <nav aria-label="Account">
-                    <a href="/dashboard">"Dashboard"</a>
-                    <a href="/access">"Access"</a>
-                    <a href="/settings">"Settings"</a>
-                </nav>
-            </header>
-            // The wasm sets this to "true" once the page's islands are live (see `frontend`), so
-            // tests can tell a live page from server-rendered HTML.
-            <main id="main" data-hydrated="false">
+            <Frame>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signin/check") view=CheckEmailPage />
                     // The server routes these itself and renders them with their data
-                    // already loaded (`preloaded`), so they wait for nothing.
+                    // already loaded and without the router (`preloaded`); listed for a
+                    // path it does not route (a trailing slash), which they refuse.
                     <Route path=path!("/reports/:id/view") view=ReportLinkPage />
                     <Route path=path!("/shared") view=SharedReportPage />
                     // Rendered whole before sending (not streamed), so they work without
@@ -116,7 +120,35 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/email/confirm") view=EmailConfirmPage ssr=SsrMode::Async />
                     <Route path=path!("/email/undo") view=EmailUndoPage ssr=SsrMode::Async />
                 </Routes>
-            </main>
+            </Frame>
         </Router>
+    }
+}
+
+/// What every page has around its content: the stylesheet, the title's format, the site's
+/// header and `<main>`. Uses nothing of the router, so the preloaded pages render in it
+/// without one.
+#[component]
+fn Frame(children: Children) -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/latchkey.css" />
+        <Title formatter=|page: String| format!("{page} · Latchkey") />
+        <header class="site-header">
+            <a class="brand" href="/">
+                "Latchkey"
+            </a>
+            <nav aria-label="Account">
+                <a href="/dashboard">"Dashboard"</a>
+                <a href="/access">"Access"</a>
+                <a href="/settings">"Settings"</a>
+            </nav>
+        </header>
+        // The wasm sets this to "true" once the page's islands are live (see `frontend`), so
+        // tests can tell a live page from server-rendered HTML.
+        <main id="main" data-hydrated="false">
+            {children()}
+        </main>
     }
 }

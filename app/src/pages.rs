@@ -19,8 +19,8 @@ pub use home::HomePage;
 pub use not_found::NotFound;
 pub use personal_continue::PersonalContinuePage;
 pub use reports::{
-    EditReportPage, NewReportPage, ReportLinkPage, ReportLinkView, ReportPage, SharedPage,
-    SharedReportPage,
+    EditReportPage, NewReportPage, ReportLinkPage, ReportLinkView, ReportPage, ShareQuery,
+    SharedPage, SharedReportPage,
 };
 #[cfg(feature = "ssr")]
 pub use reports::{load_report_link, load_share};

@@ -16,6 +16,6 @@ pub use shared_view::SharedReportPage;
 #[cfg(feature = "ssr")]
 pub use shared_view::load_share;
 pub use sharing::RevokeShare;
-pub use summary::{Access, ReportSummary, SharedPage};
+pub use summary::{Access, ReportSummary, ShareQuery, SharedPage};
 pub use view::ReportPage;
 pub use view::RevokeReportLink;

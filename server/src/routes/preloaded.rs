@@ -5,7 +5,7 @@
 use axum::extract::{Query, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
-use leptos::prelude::{LeptosOptions, provide_context, use_context};
+use leptos::prelude::{IntoView, LeptosOptions, provide_context, use_context};
 use leptos_axum::ResponseOptions;
 use serde::Deserialize;
 
@@ -31,11 +31,18 @@ pub fn visit_of(request: &Request) -> Visit {
     app::visitors::visit_of(request.method(), request.headers(), ip)
 }
 
-/// Renders the app for `request` with `data` in its context, answering with `status`
+/// Renders `document` for `request` with `data` in its context, answering with `status`
 /// unless the render itself sets another (a redirect, say).
-pub async fn render<T>(state: &AppState, request: Request, data: T, status: StatusCode) -> Response
+pub async fn render<T, V>(
+    state: &AppState,
+    request: Request,
+    data: T,
+    status: StatusCode,
+    document: fn(LeptosOptions) -> V,
+) -> Response
 where
     T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
 {
     let context = render_context(state.services.clone());
     let options = state.leptos_options.clone();
@@ -47,7 +54,7 @@ where
                 response.set_status(status);
             }
         },
-        move || app::shell(LeptosOptions::clone(&options)),
+        move || document(LeptosOptions::clone(&options)),
     );
     render(request).await
 }

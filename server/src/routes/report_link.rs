@@ -36,7 +36,7 @@ pub async fn report_link(State(state): State<AppState>, request: Request) -> Res
             None => ReportLinkView::DoesNotWork,
         };
         let status = view.status();
-        preloaded::render(&state, request, view, status).await
+        preloaded::render(&state, request, view, status, app::preloaded::report_link_document).await
     };
     response.headers_mut().append(VARY, HeaderValue::from_static("Accept"));
     response

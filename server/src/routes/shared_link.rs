@@ -3,20 +3,21 @@
 
 use std::time::SystemTime;
 
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::response::Response;
 
-use app::preloaded::load_share;
+use app::preloaded::{ShareQuery, load_share};
 
 use super::preloaded;
 use crate::startup::AppState;
 
 pub async fn shared_link(State(state): State<AppState>, request: Request) -> Response {
-    let token = preloaded::token_of(&request);
+    // A query that does not parse opens nothing: the empty token is refused like any other.
+    let query = Query::<ShareQuery>::try_from_uri(request.uri()).map(|q| q.0).unwrap_or_default();
     let services = &state.services;
     let page = load_share(
         &services.shares,
-        &token,
+        query,
         request.headers(),
         services.settings.secure_cookies,
         preloaded::visit_of(&request),
@@ -24,5 +25,5 @@ pub async fn shared_link(State(state): State<AppState>, request: Request) -> Res
     )
     .await;
     let status = page.status();
-    preloaded::render(&state, request, page, status).await
+    preloaded::render(&state, request, page, status, app::preloaded::share_document).await
 }

@@ -182,6 +182,15 @@ async fn only_the_named_guests_browser_opens_it() {
         .unwrap();
     assert_eq!(location(&asked), format!("/shared?token={token}&code=sent"));
     assert!(set_cookies(&asked).iter().any(|c| c.starts_with("latchkey_browser=")));
+    // The page reads where confirming stands from its query (the server hands it over).
+    let page = guest.get(app.url(&location(&asked))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("emailed you a code") && page.contains("Send a new code"), "{page}");
+    assert!(page.contains(&format!(r#"name="token" value="{token}""#)), "{page}");
+    // A code email's link: one button, posting the key it carries.
+    let emailed = format!("/shared?token={token}&confirm=1.key");
+    let page = app.person().get(app.url(&emailed)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Open the report in this browser"), "{page}");
+    assert!(page.contains(r#"name="confirm" value="1.key""#), "{page}");
     let code = next_mail(&app, seen, |text| {
         let line = text.lines().find(|l| l.starts_with("Your code to open"))?;
         Some(line.rsplit(": ").next()?.replace(' ', ""))

@@ -5,19 +5,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_query_map;
 
 use super::link_view::{LinkDoesNotWork, Unavailable};
-use super::summary::{SharedPage, SharedReportView};
+use super::summary::{ShareQuery, SharedPage, SharedReportView};
 use crate::components::SubmitButton;
 
-/// Opens the share link `token` in the browser that sent `headers`, counting the visit.
+/// Opens the share link in `query` in the browser that sent `headers`, counting the visit.
 /// The server calls this before rendering and hands the answer to the render as context
 /// (see [`super::link_view::ReportLinkView`] for why).
 #[cfg(feature = "ssr")]
 pub async fn load_share(
     shares: &crate::services::shares::Shares,
-    token: &str,
+    query: ShareQuery,
     headers: &http::HeaderMap,
     secure_cookies: bool,
     visit: crate::services::reports::Visit,
@@ -28,7 +27,7 @@ pub async fn load_share(
     use crate::services::shares::{self, Opening};
 
     let browser = crate::guest_browser::in_headers(headers, secure_cookies);
-    let opened = match shares::open(shares, token, browser.as_ref(), visit, now).await {
+    let opened = match shares::open(shares, &query.token, browser.as_ref(), visit, now).await {
         Ok(opened) => opened,
         Err(error) => {
             tracing::error!(%error, "share link: database error");
@@ -44,7 +43,7 @@ pub async fn load_share(
             message: report.message,
             expires: report.expires_at.map(utc_time),
         }),
-        Opening::ConfirmFirst { guest_hint } => SharedPage::ConfirmFirst { guest_hint },
+        Opening::ConfirmFirst { guest_hint } => SharedPage::ConfirmFirst { guest_hint, query },
         Opening::Ended(Gone::Revoked) => SharedPage::Revoked,
         Opening::Ended(Gone::Expired) => SharedPage::Expired,
         Opening::Invalid(rejection) => {
@@ -143,8 +142,6 @@ fn back_to_share(token: &str, confirmed: crate::services::shares::Confirmed, wro
 /// `/shared?token=…`, rendered by the server with the [`SharedPage`] it loaded.
 #[component]
 pub fn SharedReportPage() -> impl IntoView {
-    let query = use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
     // Missing only for a path the server did not route here (see `ReportLinkPage`).
     let page = use_context::<SharedPage>().unwrap_or(SharedPage::Invalid);
     view! {
@@ -152,8 +149,8 @@ pub fn SharedReportPage() -> impl IntoView {
         <Meta name="robots" content="noindex, nofollow" />
         {match page {
             SharedPage::Open(report) => view! { <Shared report /> }.into_any(),
-            SharedPage::ConfirmFirst { guest_hint } => {
-                view! { <ConfirmGuest token=token() guest_hint /> }.into_any()
+            SharedPage::ConfirmFirst { guest_hint, query } => {
+                view! { <ConfirmGuest guest_hint query /> }.into_any()
             }
             SharedPage::Revoked => {
                 view! {
@@ -207,10 +204,9 @@ fn Shared(report: SharedReportView) -> impl IntoView {
 }
 
 #[component]
-fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
-    let query = use_query_map();
-    let code_state = move || query.read().get("code");
-    let notice = move || match code_state().as_deref() {
+fn ConfirmGuest(guest_hint: String, query: ShareQuery) -> impl IntoView {
+    let ShareQuery { token, code: code_state, confirm: link_key } = query;
+    let notice = match code_state.as_deref() {
         Some("sent") => Some("We've emailed you a code. Type it here to open the report."),
         Some("limit") => Some(
             "Several codes were sent to that address lately, so no more for now. Open the link in the latest of those emails, in this browser.",
@@ -224,10 +220,10 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
         _ => None,
     };
     // The link of a code email: one button, so that a mail scanner opening it does nothing.
-    let link_key = move || query.read().get("confirm");
     let confirm_link = ServerAction::<ConfirmShareLink>::new();
     let link_token = token.clone();
-    let asked = move || matches!(code_state().as_deref(), Some("sent" | "wrong"));
+    let asked = matches!(code_state.as_deref(), Some("sent" | "wrong"));
+    let link_pending = link_key.is_some();
     let send = ServerAction::<SendShareCode>::new();
     let confirm = ServerAction::<ConfirmShare>::new();
     let send_token = token.clone();
@@ -238,15 +234,15 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
             <p>
                 {format!("This report was shared with {guest_hint} only. To open it in this browser, confirm with a code we email to that address. You only do this once per browser.")}
             </p>
-            <p role="status" class="notice" hidden=move || notice().is_none()>{notice}</p>
-            <div hidden=move || link_key().is_none() || code_state().is_some()>
+            <p role="status" class="notice" hidden=notice.is_none()>{notice}</p>
+            <div hidden=!link_pending || code_state.is_some()>
                 <ActionForm action=confirm_link>
                     <input type="hidden" name="token" value=link_token />
-                    <input type="hidden" name="confirm" value=move || link_key().unwrap_or_default() />
+                    <input type="hidden" name="confirm" value=link_key.unwrap_or_default() />
                     <SubmitButton label="Open the report in this browser" busy="Opening…" class="" />
                 </ActionForm>
             </div>
-            <div hidden=move || !asked()>
+            <div hidden=!asked>
                 <ActionForm action=confirm>
                     <input type="hidden" name="token" value=token.clone() />
                     <label for="share-code">"Code from the email"</label>
@@ -265,9 +261,9 @@ fn ConfirmGuest(token: String, guest_hint: String) -> impl IntoView {
             <ActionForm action=send>
                 <input type="hidden" name="token" value=send_token />
                 <SubmitButton
-                    label=if asked() { "Send a new code" } else { "Email me a code" }
+                    label=if asked { "Send a new code" } else { "Email me a code" }
                     busy="Sending…"
-                    class=if asked() || link_key().is_some() { "secondary" } else { "" }
+                    class=if asked || link_pending { "secondary" } else { "" }
                 />
             </ActionForm>
         </section>

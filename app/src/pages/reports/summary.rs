@@ -87,6 +87,19 @@ pub struct SharedReportView {
     pub expires: Option<String>,
 }
 
+/// A share link's query string, as its page needs it again: the token, which its forms
+/// post, and where confirming stands. The server reads it: the page renders without the
+/// router (see `crate::preloaded`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ShareQuery {
+    pub token: String,
+    /// What the last step of confirming did: `sent`, `limit`, `wrong` or `link`.
+    pub code: Option<String>,
+    /// The key in a code email's link, opened in this browser.
+    pub confirm: Option<String>,
+}
+
 /// What a share link's page shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SharedPage {
@@ -94,6 +107,7 @@ pub enum SharedPage {
     /// Only the named guest may open it, and this browser has not confirmed yet.
     ConfirmFirst {
         guest_hint: String,
+        query: ShareQuery,
     },
     Revoked,
     Expired,
