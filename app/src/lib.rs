@@ -25,39 +25,13 @@ pub mod mail;
 pub mod once_a_minute;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod preloaded;
+#[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod visitors;
-
-/// The pages whose data the server loads before it renders them (read-only link pages:
-/// nothing on them waits once their data is known): what each shows, and its loader.
-#[cfg(feature = "ssr")]
-pub mod preloaded {
-    pub use crate::pages::{ReportLinkView, ShareQuery, SharedPage, load_report_link, load_share};
-    /// The report link's page (axum's path syntax). The server routes these pages itself.
-    pub const REPORT_LINK_PATH: &str = "/reports/{id}/view";
-    /// The share link's page.
-    pub const SHARE_PATH: &str = "/shared";
-    pub const PATHS: [&str; 2] = [REPORT_LINK_PATH, SHARE_PATH];
-
-    use leptos::prelude::*;
-
-    // The documents below render without the router: the server already chose the page,
-    // and the router's work for it (matching the URL again, its location and params) cost
-    // about a third of the page's time (bench/README.md).
-
-    /// The report link's page as the whole document, with its [`ReportLinkView`] in context.
-    pub fn report_link_document(options: LeptosOptions) -> impl IntoView {
-        super::document(options, view! { <super::Frame><super::ReportLinkPage /></super::Frame> })
-    }
-
-    /// The share link's page as the whole document, with its [`SharedPage`] in context.
-    pub fn share_document(options: LeptosOptions) -> impl IntoView {
-        super::document(options, view! { <super::Frame><super::SharedReportPage /></super::Frame> })
-    }
-}
 
 use pages::{
     AccessPage, CheckEmailPage, ContinueSignInPage, DashboardPage, EditReportPage,
@@ -67,11 +41,15 @@ use pages::{
 
 /// The HTML document around the app, rendered once per server-side request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    document(options, view! { <App /> })
+    document(options, || view! { <App /> })
 }
 
-/// The HTML document around `body`.
-fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
+/// The HTML document around `body`, built after the head (a component runs where it
+/// appears: the head's `HydrationScripts` must come first, see there).
+pub(crate) fn document<V: IntoView>(
+    options: LeptosOptions,
+    body: impl FnOnce() -> V,
+) -> impl IntoView {
     #[cfg(feature = "ssr")]
     csp::send_content_security_policy();
     view! {
@@ -88,7 +66,7 @@ fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
                 <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
-            <body>{body}</body>
+            <body>{body()}</body>
         </html>
     }
 }
@@ -129,7 +107,7 @@ pub fn App() -> impl IntoView {
 /// header and `<main>`. Uses nothing of the router, so the preloaded pages render in it
 /// without one.
 #[component]
-fn Frame(children: Children) -> impl IntoView {
+pub(crate) fn Frame(children: Children) -> impl IntoView {
     provide_meta_context();
 
     view! {

@@ -18,11 +18,8 @@ pub use email_change::{EmailConfirmPage, EmailUndoPage};
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use personal_continue::PersonalContinuePage;
-pub use reports::{
-    EditReportPage, NewReportPage, ReportLinkPage, ReportLinkView, ReportPage, ShareQuery,
-    SharedPage, SharedReportPage,
-};
+pub use reports::{EditReportPage, NewReportPage, ReportLinkPage, ReportPage, SharedReportPage};
 #[cfg(feature = "ssr")]
-pub use reports::{load_report_link, load_share};
+pub use reports::{ReportLinkView, ShareQuery, SharedPage, load_report_link, load_share};
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;

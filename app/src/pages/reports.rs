@@ -9,13 +9,15 @@ mod summary;
 mod view;
 
 pub use editor::{EditReportPage, NewReportPage};
+pub use link_view::ReportLinkPage;
 #[cfg(feature = "ssr")]
-pub use link_view::load_report_link;
-pub use link_view::{ReportLinkPage, ReportLinkView};
+pub use link_view::{ReportLinkView, load_report_link};
 pub use shared_view::SharedReportPage;
 #[cfg(feature = "ssr")]
 pub use shared_view::load_share;
 pub use sharing::RevokeShare;
-pub use summary::{Access, ReportSummary, ShareQuery, SharedPage};
+pub use summary::{Access, ReportSummary};
+#[cfg(feature = "ssr")]
+pub use summary::{ShareQuery, SharedPage};
 pub use view::ReportPage;
 pub use view::RevokeReportLink;

@@ -12,8 +12,11 @@ use super::preloaded;
 use crate::startup::AppState;
 
 pub async fn shared_link(State(state): State<AppState>, request: Request) -> Response {
-    // A query that does not parse opens nothing: the empty token is refused like any other.
-    let query = Query::<ShareQuery>::try_from_uri(request.uri()).map(|q| q.0).unwrap_or_default();
+    // A query that does not parse as a whole (a repeated `code`, say) keeps its token.
+    let query = Query::<ShareQuery>::try_from_uri(request.uri()).map_or_else(
+        |_| ShareQuery { token: preloaded::token_of(&request), ..ShareQuery::default() },
+        |q| q.0,
+    );
     let services = &state.services;
     let page = load_share(
         &services.shares,

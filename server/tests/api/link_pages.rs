@@ -88,3 +88,23 @@ async fn a_link_at_a_path_the_server_does_not_route_opens_nothing() {
         assert!(!html.contains("Quarterly numbers"), "{link}: {html}");
     }
 }
+
+/// Rendered without the router, the link pages still have every page's frame: the title's
+/// format, the stylesheet, the site's header, and scripts carrying the CSP's nonce.
+#[tokio::test]
+async fn the_link_pages_have_the_sites_frame() {
+    let app = spawn_app().await;
+    let (report_link, share_link) = links(&app).await;
+    for link in [report_link, share_link] {
+        let response = app.person().get(&link).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{link}");
+        let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let page = response.text().await.unwrap();
+        assert!(page.contains("<title>Quarterly numbers · Latchkey</title>"), "{page}");
+        assert!(page.contains(r#"href="/pkg/latchkey.css""#), "{page}");
+        assert!(page.contains(r#"class="site-header""#), "{page}");
+        assert!(page.contains(r#"<main id="main" data-hydrated="false">"#), "{page}");
+        let nonce = csp.split("'nonce-").nth(1).and_then(|n| n.split('\'').next()).unwrap();
+        assert!(page.contains(&format!(r#"nonce="{nonce}""#)), "{csp}\n{page}");
+    }
+}

@@ -186,11 +186,22 @@ async fn only_the_named_guests_browser_opens_it() {
     let page = guest.get(app.url(&location(&asked))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("emailed you a code") && page.contains("Send a new code"), "{page}");
     assert!(page.contains(&format!(r#"name="token" value="{token}""#)), "{page}");
-    // A code email's link: one button, posting the key it carries.
-    let emailed = format!("/shared?token={token}&confirm=1.key");
+    // A code email's link: one button, shown, posting the key it carries (escaped).
+    let form_shown = |page: &str| {
+        let form = page.find(r#"name="confirm""#).expect("the confirm form");
+        let div = page[..form].rfind("<div").unwrap();
+        !page[div..form].contains("hidden")
+    };
+    assert!(!form_shown(&page), "{page}");
+    let emailed = format!("/shared?token={token}&confirm=1.key%22%3E%3Cb%3E");
     let page = app.person().get(app.url(&emailed)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Open the report in this browser"), "{page}");
-    assert!(page.contains(r#"name="confirm" value="1.key""#), "{page}");
+    assert!(form_shown(&page), "{page}");
+    assert!(page.contains(r#"name="confirm" value="1.key&quot;"#), "{page}");
+    assert!(!page.contains(r#""><b>"#), "{page}");
+    // A query that does not parse as a whole (a repeated `code`) still opens the page.
+    let twice = format!("/shared?token={token}&code=sent&code=wrong");
+    let page = app.person().get(app.url(&twice)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Confirm it") && page.contains("Email me a code"), "{page}");
     let code = next_mail(&app, seen, |text| {
         let line = text.lines().find(|l| l.starts_with("Your code to open"))?;
         Some(line.rsplit(": ").next()?.replace(' ', ""))
