@@ -40,6 +40,9 @@ pub async fn connect_and_migrate(database: &DatabaseUrl) -> Result<Db, DbErr> {
                 // A SQLite connection is a file handle, not a socket that can go stale, and
                 // each ping is a round trip to the connection's thread: skip it.
                 options.test_before_acquire(false);
+                // SeaORM keeps only the last closure given, here and for the pool options
+                // below: every setting goes in this one, or an earlier call's are silently
+                // dropped (WAL for a new file, `synchronous = NORMAL`, `temp_store`).
                 options.map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Normal)
